@@ -226,21 +226,7 @@ final class CudaLibraries {
             }
         }
         if (d.python()) {
-            for (Path site : sitePackages(runPython)) {
-                Path nv = site.resolve("nvidia");
-                if (!Files.isDirectory(nv)) continue;
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(nv)) {
-                    List<Path> subs = new ArrayList<>();
-                    for (Path p : s) subs.add(p);
-                    subs.sort(null);
-                    for (Path p : subs) {
-                        if (Files.isDirectory(p.resolve("lib"))) add(dirs, p.resolve("lib"), "python " + site);
-                        if (Files.isDirectory(p.resolve("lib64"))) add(dirs, p.resolve("lib64"), "python " + site);
-                    }
-                } catch (IOException e) {
-                    // unreadable: skip
-                }
-            }
+            for (SearchDir sd : nvidiaLibDirs(sitePackages(runPython))) dirs.putIfAbsent(sd.dir(), sd);
         }
         return List.copyOf(dirs.values());
     }
@@ -260,21 +246,53 @@ final class CudaLibraries {
             String v = System.getenv(var);
             if (v != null && !v.isBlank()) bases.add(Path.of(v, "lib"));
         }
+        List<Path> sites = sitePackagesUnder(bases);
+        if (runPython) sites.addAll(askPython());
+        return sites;
+    }
+
+    /** {@code BASE/python3*}{@code /site-packages} and {@code dist-packages} folders that exist. */
+    static List<Path> sitePackagesUnder(List<Path> bases) {
         List<Path> sites = new ArrayList<>();
         for (Path base : bases) {
             if (!Files.isDirectory(base)) continue;
+            List<Path> pys = new ArrayList<>();
             try (DirectoryStream<Path> s = Files.newDirectoryStream(base, "python3*")) {
-                for (Path py : s) {
-                    for (String sub : List.of("site-packages", "dist-packages")) {
-                        if (Files.isDirectory(py.resolve(sub))) sites.add(py.resolve(sub));
-                    }
-                }
+                for (Path py : s) pys.add(py);
             } catch (IOException e) {
-                // skip
+                continue;
+            }
+            pys.sort(null);
+            for (Path py : pys) {
+                for (String sub : List.of("site-packages", "dist-packages")) {
+                    if (Files.isDirectory(py.resolve(sub))) sites.add(py.resolve(sub));
+                }
             }
         }
-        if (runPython) sites.addAll(askPython());
         return sites;
+    }
+
+    /** The {@code nvidia/<package>/lib} (and {@code lib64}) folders of pip's CUDA packages, sorted per site. */
+    static List<SearchDir> nvidiaLibDirs(List<Path> sites) {
+        List<SearchDir> out = new ArrayList<>();
+        for (Path site : sites) {
+            Path nv = site.resolve("nvidia");
+            if (!Files.isDirectory(nv)) continue;
+            List<Path> subs = new ArrayList<>();
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(nv)) {
+                for (Path p : s) subs.add(p);
+            } catch (IOException e) {
+                continue;
+            }
+            subs.sort(null);
+            for (Path p : subs) {
+                for (String lib : List.of("lib", "lib64")) {
+                    Path d = p.resolve(lib);
+                    if (Files.isDirectory(d)) out.add(new SearchDir(d.toAbsolutePath().normalize(), "python " + site));
+                }
+            }
+        }
+        return out;
     }
 
     /** site.getsitepackages() of python3 on the PATH, if there is one; never throws. */
