@@ -56,7 +56,7 @@ final class CudaContext {
 
     String description() {
         return name + " (device " + ordinal + ", sm_" + arch + "), " + Cudart.versions() + ", cuDNN " + Cudnn.versionString()
-                + ", NVRTC " + Nvrtc.version();
+                + ", NVRTC " + Nvrtc.version() + "\n  " + String.join("\n  ", CudaLibraries.get().report());
     }
 
     void close() {

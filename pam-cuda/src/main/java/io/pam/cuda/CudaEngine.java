@@ -42,6 +42,7 @@ public final class CudaEngine implements InferenceEngine {
     /** Device address of each conv's folded weight and bias, each embedding table. */
     private final Map<String, long[]> params = new HashMap<>();
     private Plan plan;
+    private Map<String, Long> timings = Map.of();
     private boolean closed;
 
     CudaEngine(NetworkSpec spec, Weights weights, CudaSettings settings) {
@@ -131,8 +132,11 @@ public final class CudaEngine implements InferenceEngine {
                     + " x H x W, got " + input);
         NetworkSpec.checkAligned(input.h(), input.w());
         context.makeCurrent();
+        long t0 = System.nanoTime();
         Plan p = planFor(input.h(), input.w());
+        long t1 = System.nanoTime();
         p.upload(NetworkSpec.INPUT, input.data());
+        long t2 = System.nanoTime();
         List<Node> nodes = spec.nodes();
         boolean[] compute = new boolean[NetworkSpec.GROUPS + 1];
         int decided = 0;
@@ -153,7 +157,22 @@ public final class CudaEngine implements InferenceEngine {
             }
             p.step(i).run(selector.budget());
         }
-        return p.download(NetworkSpec.OUTPUT);
+        Cudart.synchronize();
+        long t3 = System.nanoTime();
+        Tensor alpha = p.download(NetworkSpec.OUTPUT);
+        long t4 = System.nanoTime();
+        timings = Map.of("plan", t1 - t0, "upload", t2 - t1, "network", t3 - t2, "download", t4 - t3);
+        return alpha;
+    }
+
+    /**
+     * Nanoseconds of the last run: {@code plan} (non-zero only on the first run at a size),
+     * {@code upload} (input to pinned memory and to the device), {@code network} (all nodes,
+     * including the routing syncs), {@code download} (alpha to the host).
+     */
+    @Override
+    public Map<String, Long> lastTimings() {
+        return timings;
     }
 
     /**

@@ -111,7 +111,14 @@ final class CudaLibraries {
             locateRequired(dirs, "nvrtc", NVRTC, found, missing);
             locateRequired(dirs, "cudnn", CUDNN, found, missing);
         }
-        if (!missing.isEmpty()) throw new CudaException(missingMessage(missing, dirs));
+        if (!missing.isEmpty()) {
+            String msg = missingMessage(missing, dirs);
+            if (discovery.python()) {
+                List<Path> sites = sitePackages(true);
+                msg += "\nPython site-packages looked into for nvidia/*/lib: " + (sites.isEmpty() ? "none found" : sites);
+            }
+            throw new CudaException(msg);
+        }
 
         List<String> report = new ArrayList<>();
         Native.Library cudart = Native.open(found.get("cudart").toString());
