@@ -51,7 +51,6 @@ public final class CudaEngine implements InferenceEngine {
         this.spec = spec;
         this.settings = settings;
         this.context = CudaContext.open(settings.device());
-        disposer.add(context::close);
         try {
             one = arena.allocateFrom(JAVA_FLOAT, 1f);
             zero = arena.allocateFrom(JAVA_FLOAT, 0f);
@@ -89,7 +88,14 @@ public final class CudaEngine implements InferenceEngine {
             for (float[] a : t) total += align(a.length);
         }
         long base = disposer.add(Cudart.malloc(total * 4), Cudart::free);
-        MemorySegment staging = arena.allocate(JAVA_FLOAT, Math.max(total, 1));
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment staging = temp.allocate(JAVA_FLOAT, Math.max(total, 1));
+            copyAll(host, staging, base);
+            Cudart.memcpy(base, staging.address(), total * 4, Cudart.H2D);
+        }
+    }
+
+    private void copyAll(Map<String, float[][]> host, MemorySegment staging, long base) {
         long off = 0;
         for (Map.Entry<String, float[][]> e : host.entrySet()) {
             float[][] t = e.getValue();
@@ -101,7 +107,6 @@ public final class CudaEngine implements InferenceEngine {
             }
             params.put(e.getKey(), ptrs);
         }
-        Cudart.memcpy(base, staging.address(), total * 4, Cudart.H2D);
     }
 
     /** Rounds a float count up to 256 bytes (cuDNN prefers aligned operands). */

@@ -58,7 +58,8 @@ final class CudaLibraries {
     }
 
     /** The libraries in use, and a report of what was loaded from where. */
-    record Loaded(Native.Library cudart, Native.Library nvrtc, Native.Library cudnn, Native.Library driver, List<String> report) {}
+    record Loaded(Native.Library cudart, Native.Library nvrtc, Native.Library cudnn, List<Native.Library> cudnnParts,
+                  Native.Library driver, List<String> report) {}
 
     private static final List<String> CUDART = List.of("libcudart.so.13", "libcudart.so.12", "libcudart.so");
     private static final List<String> NVRTC = List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so");
@@ -136,11 +137,12 @@ final class CudaLibraries {
         Native.Library nvrtc = Native.open(found.get("nvrtc").toString());
         report.add("nvrtc: " + found.get("nvrtc"));
         Path cudnnDir = found.get("cudnn").getParent();
+        List<Native.Library> parts = new ArrayList<>();
         for (String part : CUDNN_PARTS) {
             Path p = cudnnDir.resolve(part);
             if (!Files.exists(p)) continue;
             try {
-                Native.open(p.toString());
+                parts.add(Native.open(p.toString()));
             } catch (CudaException e) {
                 // cuDNN loads its parts lazily; a part that fails here fails again when used.
                 report.add("cuDNN part not loaded: " + e.getMessage());
@@ -150,7 +152,7 @@ final class CudaLibraries {
         report.add("cudnn: " + found.get("cudnn"));
         Native.Library driver = openDriver(dirs);
         report.add("driver: " + driver.name());
-        return new Loaded(cudart, nvrtc, cudnn, driver, List.copyOf(report));
+        return new Loaded(cudart, nvrtc, cudnn, List.copyOf(parts), driver, List.copyOf(report));
     }
 
     /** libcuda comes with the NVIDIA driver: the system search first, then the folders. */
