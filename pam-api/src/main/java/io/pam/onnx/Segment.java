@@ -41,7 +41,15 @@ public record Segment(String name, int group, boolean bypass, List<Node> nodes, 
 
     /** Splits a network into segments between routing decisions, in execution order. */
     public static List<Segment> split(NetworkSpec spec) {
-        Set<String> required = new HashSet<>();
+        return split(spec, Set.of());
+    }
+
+    /**
+     * As {@link #split(NetworkSpec)}, with extra tensors made outputs of the segments that
+     * produce them (e.g. every node name, to compare intermediates in tests).
+     */
+    public static List<Segment> split(NetworkSpec spec, Set<String> alsoOutput) {
+        Set<String> required = new HashSet<>(alsoOutput);
         for (NetworkSpec.Group g : spec.groups()) required.add(g.logits());
         required.add(NetworkSpec.OUTPUT);
         List<Segment> out = new ArrayList<>();
