@@ -21,10 +21,12 @@ if ls "$out"/lib | grep -qi opencv; then echo "error: OpenCV ended up in $out/li
 
 # the JDK that with-jdk picks, for jdeps and jlink
 jdk="$(scripts/with-jdk bash -c 'echo "$JAVA_HOME"')"
-# Modules our own jars use. Jackson's uses of java.desktop (java.beans) and java.sql are optional
-# and guarded inside Jackson, and java.desktop alone would add ~15 MiB: they are left out.
-mods="$("$jdk/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
-  "$out"/lib/pam-cuda-*.jar "$out"/lib/pam-api-*.jar)"
+# Modules that pam-cuda (GpuCheck, the engine) uses. Left out on purpose, to stay far below the
+# 64 MiB a GPU call may carry: java.desktop (about 20 MiB; needed only by pam-api's image files
+# and Matter, which the GPU check does not touch) and Jackson's optional java.beans/java.sql uses.
+# Override with PAM_GPU_MODULES=mod1,mod2,... if a later check needs more.
+mods="${PAM_GPU_MODULES:-$("$jdk/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
+  "$out"/lib/pam-cuda-*.jar)}"
 mods="$mods,jdk.incubator.vector"
 echo "linking a runtime with: $mods"
 "$jdk/bin/jlink" --add-modules "$mods" --strip-debug --no-man-pages --no-header-files --compress zip-9 \
