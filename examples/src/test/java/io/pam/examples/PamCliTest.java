@@ -205,4 +205,38 @@ class PamCliTest {
         }
         assertThat(JSON.readTree(report.toFile()).get("images")).hasSize(2);
     }
+
+    @Test
+    void cutoutIsRgbaWithTheAlphaAndBackgroundCompositesOverAFittedImage() throws Exception {
+        int w = 45, h = 37;
+        Path img = CliFixtures.rgbPng(dir.resolve("a.png"), w, h, 1), tri = CliFixtures.trimapPng(dir.resolve("t.png"), w, h);
+        String weights = CliFixtures.tinyWeights(dir).toString();
+        Path alpha = dir.resolve("alpha.png"), cut = dir.resolve("cut.png"), comp = dir.resolve("comp.png");
+        assertThat(pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", alpha.toString(), "--backend", "reference", "--weights", weights).code()).isZero();
+        CliFixtures.Run r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", cut.toString(), "--backend", "reference", "--weights", weights, "--cutout");
+        assertThat(r.code()).as(r.err()).isZero();
+        BufferedImage c = ImageIO.read(cut.toFile());
+        assertThat(c.getColorModel().hasAlpha()).isTrue();
+        byte[] a = CliFixtures.grayValues(alpha);
+        for (int i = 0; i < a.length; i++) assertThat(c.getRGB(i % w, i / w) >>> 24).as("alpha at %d", i).isEqualTo(a[i] & 0xff);
+
+        BufferedImage green = new BufferedImage(7, 3, BufferedImage.TYPE_INT_RGB); // other size and aspect: fitted
+        for (int y = 0; y < 3; y++) for (int x = 0; x < 7; x++) green.setRGB(x, y, 0x00c800);
+        Path bg = dir.resolve("green.png");
+        ImageIO.write(green, "png", bg.toFile());
+        r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", comp.toString(), "--backend", "reference", "--weights", weights, "--background", bg.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        BufferedImage o = ImageIO.read(comp.toFile());
+        assertThat(o.getWidth()).isEqualTo(w);
+        assertThat(o.getColorModel().hasAlpha()).isFalse();
+        BufferedImage in = ImageIO.read(img.toFile());
+        for (int i = 0; i < a.length; i++) {
+            if ((a[i] & 0xff) == 0) assertThat(o.getRGB(i % w, i / w) & 0xffffff).isEqualTo(0x00c800);
+            if ((a[i] & 0xff) == 255) assertThat(o.getRGB(i % w, i / w) & 0xffffff).isEqualTo(c.getRGB(i % w, i / w) & 0xffffff);
+        }
+        assertThat(in.getWidth()).isEqualTo(w);
+        r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", comp.toString(), "--backend", "reference", "--weights", weights, "--background", "nope.png");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--background nope.png: no such file");
+    }
 }
