@@ -1,0 +1,65 @@
+package io.pam.cuda;
+
+/**
+ * One device's primary context, shared by the runtime, cuDNN and our driver-API kernel launches.
+ * Retained on open and released on close (the driver counts references).
+ */
+final class CudaContext {
+    private final int ordinal;
+    private final int device;
+    private final long context;
+    private final int arch;
+    private final String name;
+
+    private CudaContext(int ordinal, int device, long context, int arch, String name) {
+        this.ordinal = ordinal;
+        this.device = device;
+        this.context = context;
+        this.arch = arch;
+        this.name = name;
+    }
+
+    /**
+     * Opens device {@code ordinal}.
+     *
+     * @throws CudaException when the libraries are missing or there is no usable GPU
+     */
+    static CudaContext open(int ordinal) {
+        int count = CudaProbe.deviceCount();
+        if (ordinal >= count) throw new CudaException("CUDA device " + ordinal + " requested, but there are only " + count);
+        CuDriver.init();
+        int dev = CuDriver.device(ordinal);
+        long ctx = CuDriver.retainPrimaryContext(dev);
+        try {
+            CuDriver.setCurrent(ctx);
+            Cudart.setDevice(ordinal);
+            int arch = Cudart.attribute(Cudart.ATTR_CC_MAJOR, ordinal) * 10 + Cudart.attribute(Cudart.ATTR_CC_MINOR, ordinal);
+            return new CudaContext(ordinal, dev, ctx, arch, CuDriver.deviceName(dev));
+        } catch (RuntimeException e) {
+            CuDriver.releasePrimaryContext(dev);
+            throw e;
+        }
+    }
+
+    void makeCurrent() {
+        CuDriver.setCurrent(context);
+    }
+
+    /** Compute capability as one number, e.g. 90 for 9.0. */
+    int arch() {
+        return arch;
+    }
+
+    String name() {
+        return name;
+    }
+
+    String description() {
+        return name + " (device " + ordinal + ", sm_" + arch + "), " + Cudart.versions() + ", cuDNN " + Cudnn.versionString()
+                + ", NVRTC " + Nvrtc.version();
+    }
+
+    void close() {
+        CuDriver.releasePrimaryContext(device);
+    }
+}
