@@ -75,6 +75,7 @@ final class EvalCommand {
         Set<String> flags = new HashSet<>(MatterOptions.FLAGS);
         flags.add("save-predictions");
         Args a = Args.parse("eval", argv, options, flags);
+        MatterOptions.validate(a);
         Path imagesDir = a.existing("images"), trimapsDir = a.existing("trimaps"), alphasDir = a.existing("alphas");
         Path outDir = Path.of(a.get("out", "pam-eval"));
         int contact = a.intValue("contact", 4, 0);
