@@ -23,7 +23,6 @@ final class CuDriver {
     private static final MethodHandle DEVICE_GET = LIB.downcall("cuDeviceGet", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle DEVICE_GET_NAME = LIB.downcall("cuDeviceGetName", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle PRIMARY_CTX_RETAIN = LIB.downcall("cuDevicePrimaryCtxRetain", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle PRIMARY_CTX_RELEASE = LIB.downcall("cuDevicePrimaryCtxRelease_v2", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle CTX_SET_CURRENT = LIB.downcall("cuCtxSetCurrent", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     private static final MethodHandle MODULE_LOAD_DATA = LIB.downcall("cuModuleLoadData", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle MODULE_GET_FUNCTION = LIB.downcall("cuModuleGetFunction", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
@@ -78,14 +77,6 @@ final class CuDriver {
             MemorySegment c = a.allocate(JAVA_LONG);
             check((int) PRIMARY_CTX_RETAIN.invokeExact(c, device), "cuDevicePrimaryCtxRetain");
             return c.get(JAVA_LONG, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
-
-    static void releasePrimaryContext(int device) {
-        try {
-            check((int) PRIMARY_CTX_RELEASE.invokeExact(device), "cuDevicePrimaryCtxRelease");
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

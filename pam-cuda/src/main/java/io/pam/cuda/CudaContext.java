@@ -19,26 +19,35 @@ final class CudaContext {
         this.name = name;
     }
 
+    private static final java.util.Map<Integer, CudaContext> OPEN = new java.util.HashMap<>();
+
     /**
-     * Opens device {@code ordinal}.
+     * The context of device {@code ordinal}, retained once per process and kept (the runtime
+     * holds the same primary context for the process; releasing it under the runtime's feet
+     * would destroy every allocation of other engines).
      *
      * @throws CudaException when the libraries are missing or there is no usable GPU
      */
-    static CudaContext open(int ordinal) {
+    static synchronized CudaContext open(int ordinal) {
+        CudaContext c = OPEN.get(ordinal);
+        if (c == null) {
+            c = retain(ordinal);
+            OPEN.put(ordinal, c);
+        }
+        c.makeCurrent();
+        return c;
+    }
+
+    private static CudaContext retain(int ordinal) {
         int count = CudaProbe.deviceCount();
         if (ordinal >= count) throw new CudaException("CUDA device " + ordinal + " requested, but there are only " + count);
         CuDriver.init();
         int dev = CuDriver.device(ordinal);
         long ctx = CuDriver.retainPrimaryContext(dev);
-        try {
-            CuDriver.setCurrent(ctx);
-            Cudart.setDevice(ordinal);
-            int arch = Cudart.attribute(Cudart.ATTR_CC_MAJOR, ordinal) * 10 + Cudart.attribute(Cudart.ATTR_CC_MINOR, ordinal);
-            return new CudaContext(ordinal, dev, ctx, arch, CuDriver.deviceName(dev));
-        } catch (RuntimeException e) {
-            CuDriver.releasePrimaryContext(dev);
-            throw e;
-        }
+        CuDriver.setCurrent(ctx);
+        Cudart.setDevice(ordinal);
+        int arch = Cudart.attribute(Cudart.ATTR_CC_MAJOR, ordinal) * 10 + Cudart.attribute(Cudart.ATTR_CC_MINOR, ordinal);
+        return new CudaContext(ordinal, dev, ctx, arch, CuDriver.deviceName(dev));
     }
 
     void makeCurrent() {
@@ -56,10 +65,11 @@ final class CudaContext {
 
     String description() {
         return name + " (device " + ordinal + ", sm_" + arch + "), " + Cudart.versions() + ", cuDNN " + Cudnn.versionString()
-                + ", NVRTC " + Nvrtc.version();
+                + ", NVRTC " + Nvrtc.version() + "\n  " + String.join("\n  ", CudaLibraries.get().report());
     }
 
-    void close() {
-        CuDriver.releasePrimaryContext(device);
+    /** The device handle (driver API ordinal mapping). */
+    int device() {
+        return device;
     }
 }

@@ -42,6 +42,7 @@ public final class CudaEngine implements InferenceEngine {
     /** Device address of each conv's folded weight and bias, each embedding table. */
     private final Map<String, long[]> params = new HashMap<>();
     private Plan plan;
+    private Map<String, Long> timings = Map.of();
     private boolean closed;
 
     CudaEngine(NetworkSpec spec, Weights weights, CudaSettings settings) {
@@ -50,7 +51,6 @@ public final class CudaEngine implements InferenceEngine {
         this.spec = spec;
         this.settings = settings;
         this.context = CudaContext.open(settings.device());
-        disposer.add(context::close);
         try {
             one = arena.allocateFrom(JAVA_FLOAT, 1f);
             zero = arena.allocateFrom(JAVA_FLOAT, 0f);
@@ -88,7 +88,14 @@ public final class CudaEngine implements InferenceEngine {
             for (float[] a : t) total += align(a.length);
         }
         long base = disposer.add(Cudart.malloc(total * 4), Cudart::free);
-        MemorySegment staging = arena.allocate(JAVA_FLOAT, Math.max(total, 1));
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment staging = temp.allocate(JAVA_FLOAT, Math.max(total, 1));
+            copyAll(host, staging, base);
+            Cudart.memcpy(base, staging.address(), total * 4, Cudart.H2D);
+        }
+    }
+
+    private void copyAll(Map<String, float[][]> host, MemorySegment staging, long base) {
         long off = 0;
         for (Map.Entry<String, float[][]> e : host.entrySet()) {
             float[][] t = e.getValue();
@@ -100,7 +107,6 @@ public final class CudaEngine implements InferenceEngine {
             }
             params.put(e.getKey(), ptrs);
         }
-        Cudart.memcpy(base, staging.address(), total * 4, Cudart.H2D);
     }
 
     /** Rounds a float count up to 256 bytes (cuDNN prefers aligned operands). */
@@ -131,8 +137,11 @@ public final class CudaEngine implements InferenceEngine {
                     + " x H x W, got " + input);
         NetworkSpec.checkAligned(input.h(), input.w());
         context.makeCurrent();
+        long t0 = System.nanoTime();
         Plan p = planFor(input.h(), input.w());
+        long t1 = System.nanoTime();
         p.upload(NetworkSpec.INPUT, input.data());
+        long t2 = System.nanoTime();
         List<Node> nodes = spec.nodes();
         boolean[] compute = new boolean[NetworkSpec.GROUPS + 1];
         int decided = 0;
@@ -153,7 +162,22 @@ public final class CudaEngine implements InferenceEngine {
             }
             p.step(i).run(selector.budget());
         }
-        return p.download(NetworkSpec.OUTPUT);
+        Cudart.synchronize();
+        long t3 = System.nanoTime();
+        Tensor alpha = p.download(NetworkSpec.OUTPUT);
+        long t4 = System.nanoTime();
+        timings = Map.of("plan", t1 - t0, "upload", t2 - t1, "network", t3 - t2, "download", t4 - t3);
+        return alpha;
+    }
+
+    /**
+     * Nanoseconds of the last run: {@code plan} (non-zero only on the first run at a size),
+     * {@code upload} (input to pinned memory and to the device), {@code network} (all nodes,
+     * including the routing syncs), {@code download} (alpha to the host).
+     */
+    @Override
+    public Map<String, Long> lastTimings() {
+        return timings;
     }
 
     /**

@@ -58,7 +58,8 @@ final class CudaLibraries {
     }
 
     /** The libraries in use, and a report of what was loaded from where. */
-    record Loaded(Native.Library cudart, Native.Library nvrtc, Native.Library cudnn, Native.Library driver, List<String> report) {}
+    record Loaded(Native.Library cudart, Native.Library nvrtc, Native.Library cudnn, List<Native.Library> cudnnParts,
+                  Native.Library driver, List<String> report) {}
 
     private static final List<String> CUDART = List.of("libcudart.so.13", "libcudart.so.12", "libcudart.so");
     private static final List<String> NVRTC = List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so");
@@ -111,7 +112,14 @@ final class CudaLibraries {
             locateRequired(dirs, "nvrtc", NVRTC, found, missing);
             locateRequired(dirs, "cudnn", CUDNN, found, missing);
         }
-        if (!missing.isEmpty()) throw new CudaException(missingMessage(missing, dirs));
+        if (!missing.isEmpty()) {
+            String msg = missingMessage(missing, dirs);
+            if (discovery.python()) {
+                List<Path> sites = sitePackages(true);
+                msg += "\nPython site-packages looked into for nvidia/*/lib: " + (sites.isEmpty() ? "none found" : sites);
+            }
+            throw new CudaException(msg);
+        }
 
         List<String> report = new ArrayList<>();
         Native.Library cudart = Native.open(found.get("cudart").toString());
@@ -129,11 +137,12 @@ final class CudaLibraries {
         Native.Library nvrtc = Native.open(found.get("nvrtc").toString());
         report.add("nvrtc: " + found.get("nvrtc"));
         Path cudnnDir = found.get("cudnn").getParent();
+        List<Native.Library> parts = new ArrayList<>();
         for (String part : CUDNN_PARTS) {
             Path p = cudnnDir.resolve(part);
             if (!Files.exists(p)) continue;
             try {
-                Native.open(p.toString());
+                parts.add(Native.open(p.toString()));
             } catch (CudaException e) {
                 // cuDNN loads its parts lazily; a part that fails here fails again when used.
                 report.add("cuDNN part not loaded: " + e.getMessage());
@@ -143,7 +152,7 @@ final class CudaLibraries {
         report.add("cudnn: " + found.get("cudnn"));
         Native.Library driver = openDriver(dirs);
         report.add("driver: " + driver.name());
-        return new Loaded(cudart, nvrtc, cudnn, driver, List.copyOf(report));
+        return new Loaded(cudart, nvrtc, cudnn, List.copyOf(parts), driver, List.copyOf(report));
     }
 
     /** libcuda comes with the NVIDIA driver: the system search first, then the folders. */

@@ -42,52 +42,64 @@ final class Cudnn {
             JAVA_INT.withName("mathType"), MemoryLayout.sequenceLayout(3, JAVA_INT).withName("reserved"),
             MemoryLayout.paddingLayout(4));
 
-    private static final Native.Library LIB = CudaLibraries.get().cudnn();
-    private static final MethodHandle GET_VERSION = LIB.downcall("cudnnGetVersion", FunctionDescriptor.of(JAVA_LONG));
-    private static final MethodHandle GET_ERROR_STRING = LIB.downcall("cudnnGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle CREATE = LIB.downcall("cudnnCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle DESTROY = LIB.downcall("cudnnDestroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    private static final MethodHandle CREATE_TENSOR = LIB.downcall("cudnnCreateTensorDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SET_TENSOR_4D = LIB.downcall("cudnnSetTensor4dDescriptor",
+    /** The shim first; a symbol it lacks is looked up in the sub-libraries (cnn, ops, graph). */
+    private static final List<Native.Library> LIBS = libraries();
+
+    private static List<Native.Library> libraries() {
+        List<Native.Library> l = new ArrayList<>();
+        l.add(CudaLibraries.get().cudnn());
+        l.addAll(CudaLibraries.get().cudnnParts());
+        return List.copyOf(l);
+    }
+
+    private static MethodHandle downcall(String symbol, FunctionDescriptor fd) {
+        return Native.downcall(LIBS, symbol, fd);
+    }
+    private static final MethodHandle GET_VERSION = downcall("cudnnGetVersion", FunctionDescriptor.of(JAVA_LONG));
+    private static final MethodHandle GET_ERROR_STRING = downcall("cudnnGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle CREATE = downcall("cudnnCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle DESTROY = downcall("cudnnDestroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle CREATE_TENSOR = downcall("cudnnCreateTensorDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SET_TENSOR_4D = downcall("cudnnSetTensor4dDescriptor",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle DESTROY_TENSOR = LIB.downcall("cudnnDestroyTensorDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    private static final MethodHandle CREATE_FILTER = LIB.downcall("cudnnCreateFilterDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SET_FILTER_4D = LIB.downcall("cudnnSetFilter4dDescriptor",
+    private static final MethodHandle DESTROY_TENSOR = downcall("cudnnDestroyTensorDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle CREATE_FILTER = downcall("cudnnCreateFilterDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SET_FILTER_4D = downcall("cudnnSetFilter4dDescriptor",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle DESTROY_FILTER = LIB.downcall("cudnnDestroyFilterDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    private static final MethodHandle CREATE_CONV = LIB.downcall("cudnnCreateConvolutionDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SET_CONV_2D = LIB.downcall("cudnnSetConvolution2dDescriptor", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle DESTROY_FILTER = downcall("cudnnDestroyFilterDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle CREATE_CONV = downcall("cudnnCreateConvolutionDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SET_CONV_2D = downcall("cudnnSetConvolution2dDescriptor", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SET_CONV_GROUPS = LIB.downcall("cudnnSetConvolutionGroupCount", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle SET_CONV_MATH = LIB.downcall("cudnnSetConvolutionMathType", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle CONV_OUTPUT_DIM = LIB.downcall("cudnnGetConvolution2dForwardOutputDim",
+    private static final MethodHandle SET_CONV_GROUPS = downcall("cudnnSetConvolutionGroupCount", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SET_CONV_MATH = downcall("cudnnSetConvolutionMathType", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle CONV_OUTPUT_DIM = downcall("cudnnGetConvolution2dForwardOutputDim",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle DESTROY_CONV = LIB.downcall("cudnnDestroyConvolutionDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    private static final MethodHandle GET_ALGO_V7 = LIB.downcall("cudnnGetConvolutionForwardAlgorithm_v7", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle DESTROY_CONV = downcall("cudnnDestroyConvolutionDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle GET_ALGO_V7 = downcall("cudnnGetConvolutionForwardAlgorithm_v7", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle FIND_ALGO_EX = LIB.downcall("cudnnFindConvolutionForwardAlgorithmEx", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle FIND_ALGO_EX = downcall("cudnnFindConvolutionForwardAlgorithmEx", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS,
             JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle WORKSPACE_SIZE = LIB.downcall("cudnnGetConvolutionForwardWorkspaceSize", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle WORKSPACE_SIZE = downcall("cudnnGetConvolutionForwardWorkspaceSize", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
-    private static final MethodHandle CONV_FORWARD = LIB.downcall("cudnnConvolutionForward", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle CONV_FORWARD = downcall("cudnnConvolutionForward", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
             JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle CONV_BIAS_ACT = LIB.downcall("cudnnConvolutionBiasActivationForward", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle CONV_BIAS_ACT = downcall("cudnnConvolutionBiasActivationForward", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle CREATE_ACTIVATION = LIB.downcall("cudnnCreateActivationDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SET_ACTIVATION = LIB.downcall("cudnnSetActivationDescriptor",
+    private static final MethodHandle CREATE_ACTIVATION = downcall("cudnnCreateActivationDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SET_ACTIVATION = downcall("cudnnSetActivationDescriptor",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_DOUBLE));
-    private static final MethodHandle DESTROY_ACTIVATION = LIB.downcall("cudnnDestroyActivationDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    private static final MethodHandle CREATE_POOLING = LIB.downcall("cudnnCreatePoolingDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SET_POOLING_2D = LIB.downcall("cudnnSetPooling2dDescriptor", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle DESTROY_ACTIVATION = downcall("cudnnDestroyActivationDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle CREATE_POOLING = downcall("cudnnCreatePoolingDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SET_POOLING_2D = downcall("cudnnSetPooling2dDescriptor", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle POOLING_OUTPUT_DIM = LIB.downcall("cudnnGetPooling2dForwardOutputDim",
+    private static final MethodHandle POOLING_OUTPUT_DIM = downcall("cudnnGetPooling2dForwardOutputDim",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle POOLING_FORWARD = LIB.downcall("cudnnPoolingForward", FunctionDescriptor.of(JAVA_INT,
+    private static final MethodHandle POOLING_FORWARD = downcall("cudnnPoolingForward", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle DESTROY_POOLING = LIB.downcall("cudnnDestroyPoolingDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle DESTROY_POOLING = downcall("cudnnDestroyPoolingDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
 
     static void check(int status, String fn) {
         if (status == 0) return;

@@ -68,6 +68,15 @@ final class Native {
         }
     }
 
+    /** A downcall for a symbol from the first library that has it (cuDNN: the shim, then its parts). */
+    static MethodHandle downcall(java.util.List<Library> libs, String symbol, FunctionDescriptor fd) {
+        for (Library l : libs) {
+            MemorySegment s = l.findOrNull(symbol);
+            if (s != null) return LINKER.downcallHandle(s, fd);
+        }
+        throw new CudaException("symbol " + symbol + " not found in " + libs.stream().map(Library::name).toList());
+    }
+
     /**
      * Opens a library (a full path, or a soname for the system search) with RTLD_NOW|RTLD_GLOBAL,
      * so that libraries opened later by soname (cuDNN's sub-libraries, NVRTC's builtins) reuse it.

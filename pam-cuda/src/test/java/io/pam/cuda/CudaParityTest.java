@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class CudaParityTest {
     static final double TOLERANCE = 1e-3;
     static final NetworkSpec SPEC = NetworkSpec.of(NetworkConfig.tiny());
-    static final Weights WEIGHTS = Weights.randomForTests(SPEC, 7);
+    static final Weights WEIGHTS = io.pam.cuda.tools.GpuCheck.parityWeights(SPEC, 7);
     static final CostModel COST = new CostModel(SPEC);
     static final ReferenceExecutor REF = new ReferenceExecutor(SPEC, WEIGHTS);
 

@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  */
 public record DataSources(List<RealPhoto> training, List<RealPhoto> validation, List<RgbImage> backgrounds) {
     public static final int BACKGROUND_MAX_SIDE = 800;
+    /** The real photos held aside for validation unless told otherwise (the last three names). */
+    public static final List<String> DEFAULT_VALIDATION = List.of("GT23", "GT25", "GT27");
 
     private static final Map<Path, RealPhoto> PHOTOS = new ConcurrentHashMap<>();
     private static final Map<Path, RgbImage> BACKGROUNDS = new ConcurrentHashMap<>();

@@ -102,8 +102,8 @@ public final class ProceduralMattes {
         double x3 = x0 + Math.cos(dir + bend2 * 1.3) * len, y3 = y0 + Math.sin(dir + bend2 * 1.3) * len;
         double w = width * (0.6 + 0.8 * rnd.nextDouble()), opacity = 0.4 + 0.6 * rnd.nextDouble();
         double half = w / 2;
-        int reach = (int) Math.ceil(half + 1);
-        int steps = (int) Math.ceil(len * 3);
+        int reach = (int) Math.ceil(half + 0.5);
+        int steps = (int) Math.ceil(len * 2);  // a stamp every half pixel or closer
         for (int s = 0; s <= steps; s++) {
             double q = (double) s / steps, p = 1 - q;
             double px = p * p * p * x0 + 3 * p * p * q * x1 + 3 * p * q * q * x2 + q * q * q * x3;
@@ -114,8 +114,9 @@ public final class ProceduralMattes {
                 if (yy < 0 || yy >= size) continue;
                 for (int xx = ix - reach; xx <= ix + reach; xx++) {
                     if (xx < 0 || xx >= size) continue;
-                    double d = Math.hypot(xx + 0.5 - px, yy + 0.5 - py);
-                    float cov = (float) (Math.clamp(taper + 0.5 - d, 0, 1) * opacity);
+                    double dx = xx + 0.5 - px, dy = yy + 0.5 - py, d2 = dx * dx + dy * dy, edge = taper + 0.5;
+                    if (d2 >= edge * edge) continue;
+                    float cov = (float) (Math.min(1, edge - Math.sqrt(d2)) * opacity);
                     int i = yy * size + xx;
                     if (cov > out[i]) out[i] = cov;
                 }

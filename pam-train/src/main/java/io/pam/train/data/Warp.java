@@ -46,8 +46,8 @@ final class Warp {
     }
 
     /**
-     * Warps {@code src} into a size x size canvas so that source pixel (px, py) lands at the
-     * canvas centre.
+     * Warps {@code src} into a size x size canvas so that source pixel (px, py) lands exactly on canvas
+     * pixel (size / 2, size / 2).
      *
      * @param fg    out: planar RGB, 3 x size x size
      * @param alpha out: size x size
@@ -55,7 +55,7 @@ final class Warp {
     static void warp(Matte src, double px, double py, double[] inv, int size, float[] fg, float[] alpha) {
         int w = src.width(), h = src.height(), sn = w * h, n = size * size;
         float[] sf = src.foreground().planar(), sa = src.alpha();
-        double centre = (size - 1) / 2.0;
+        double centre = size / 2;  // integer: the centre pixel samples (px, py) exactly
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
                 double qx = x - centre, qy = y - centre;
