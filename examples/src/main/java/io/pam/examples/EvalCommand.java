@@ -75,6 +75,7 @@ final class EvalCommand {
         Set<String> flags = new HashSet<>(MatterOptions.FLAGS);
         flags.add("save-predictions");
         Args a = Args.parse("eval", argv, options, flags);
+        MatterOptions.validate(a);
         Path imagesDir = a.existing("images"), trimapsDir = a.existing("trimaps"), alphasDir = a.existing("alphas");
         Path outDir = Path.of(a.get("out", "pam-eval"));
         int contact = a.intValue("contact", 4, 0);
@@ -83,26 +84,29 @@ final class EvalCommand {
         Weights weights = MatterOptions.weights(a, err);
         CostModel costs = new CostModel(NetworkSpec.of(weights.config()));
         List<Budget> budgets = budgets(a.get("flops", null), costs);
-        List<Item> items = new ArrayList<>();
-        for (Path[] f : files) items.add(load(f));
+        for (Path[] f : files) load(f); // every file checked before anything runs; decoded again below, so memory stays per image
 
         List<List<Score>> table = new ArrayList<>();
         for (int b = 0; b < budgets.size(); b++) table.add(new ArrayList<>());
+        List<Item> contactItems = new ArrayList<>();
         List<float[]> contactPredictions = new ArrayList<>();
         String backend;
         try (Matter matter = MatterOptions.open(a, weights)) {
             backend = matter.backendName();
-            infer(matter, items.getFirst(), budgets.getFirst()); // warm-up: JIT and first-size allocations are not timed
-            ProgressBar bar = ProgressBar.forTerminal(err, items.size() * budgets.size());
-            for (int i = 0; i < items.size(); i++) {
-                Item it = items.get(i);
+            ProgressBar bar = ProgressBar.forTerminal(err, files.size() * budgets.size());
+            for (int i = 0; i < files.size(); i++) {
+                Item it = load(files.get(i));
+                if (i == 0) infer(matter, it, budgets.getFirst()); // warm-up: JIT and first-size allocations are not timed
                 for (int b = 0; b < budgets.size(); b++) {
                     MatteResult r = infer(matter, it, budgets.get(b));
                     float[] pred = quantised(r);
                     MatteErrors e = Metrics.all(r.width(), r.height(), pred, it.alpha().toUnitFloats(), it.trimap().values());
                     String route = r.route().map(Object::toString).orElse("none");
                     table.get(b).add(new Score(it.name(), route, r.gmacAt1024(), r.gmacActual(), e, r.elapsed().toNanos() / 1e6));
-                    if (b == 0 && i < contact) contactPredictions.add(pred);
+                    if (b == 0 && i < contact) {
+                        contactItems.add(it);
+                        contactPredictions.add(pred);
+                    }
                     if (a.flag("save-predictions")) writeGray(outDir.resolve("predictions/" + label(budgets.get(b)) + "/" + it.name() + ".png"), r);
                     bar.step();
                 }
@@ -118,10 +122,9 @@ final class EvalCommand {
         about.put("alphas", alphasDir.toString());
         EvalReport.write(outDir, about, results);
         EvalCharts.writeChart(outDir.resolve("chart.png"), results);
-        if (contact > 0) EvalCharts.writeContactSheet(outDir.resolve("contact-sheet.png"), items.subList(0, contactPredictions.size()),
-                contactPredictions, results.getFirst().label());
+        if (contact > 0) EvalCharts.writeContactSheet(outDir.resolve("contact-sheet.png"), contactItems, contactPredictions, results.getFirst().label());
         out.printf(Locale.ROOT, "evaluated %d image(s) x %d budget(s) on %s; wrote %s/{report.json,report.md,chart.png%s}%n",
-                items.size(), budgets.size(), backend, outDir, contact > 0 ? ",contact-sheet.png" : "");
+                files.size(), budgets.size(), backend, outDir, contact > 0 ? ",contact-sheet.png" : "");
         for (BudgetScores s : results)
             out.printf(Locale.ROOT, "  %-10s SAD %8.3f  MSE(x1000) %7.3f  Grad %8.3f  Conn %8.3f  %7.1f ms  %.2f GMAC@1024%n", s.label(),
                     s.mean(x -> x.errors().sad()), 1000 * s.mean(x -> x.errors().mse()), s.mean(x -> x.errors().grad()),

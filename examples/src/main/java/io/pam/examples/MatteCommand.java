@@ -48,6 +48,7 @@ final class MatteCommand {
         Set<String> flags = new HashSet<>(MatterOptions.FLAGS);
         flags.add("cutout");
         Args a = Args.parse("matte", argv, options, flags);
+        MatterOptions.validate(a);
         a.required("image");
         a.required("trimap");
         Path outPath = Path.of(a.required("out"));
@@ -63,6 +64,8 @@ final class MatteCommand {
             if (!Files.isDirectory(trimap)) throw new UsageException("--image is a directory, so --trimap must be one too; got file " + trimap);
             if (Files.exists(outPath) && !Files.isDirectory(outPath))
                 throw new UsageException("--image is a directory, so --out must be a directory; " + outPath + " is a file");
+            if (sameFile(outPath, image) || sameFile(outPath, trimap))
+                throw new UsageException("--out " + outPath + " is an input directory; its images would be overwritten: choose another");
             SortedMap<String, Path> images = ImageDir.list(image, "--image"), trimaps = ImageDir.list(trimap, "--trimap");
             noTrimap = ImageDir.missing(images, trimaps);
             noImage = ImageDir.missing(trimaps, images);
@@ -78,6 +81,8 @@ final class MatteCommand {
             if (Files.isDirectory(trimap)) throw new UsageException("--image is a file, so --trimap must be a file too; got directory " + trimap);
             Path target = Files.isDirectory(outPath) ? outPath.resolve(ImageDir.baseName(image) + ".png") : outPath;
             if (!Images.isPng(target)) throw new UsageException("--out must be a .png file or a directory; got " + outPath);
+            if (sameFile(target, image) || sameFile(target, trimap))
+                throw new UsageException("--out " + target + " is an input file and would be overwritten: choose another");
             jobs.add(new Job(ImageDir.baseName(image), image, trimap, target));
         }
 
@@ -161,6 +166,15 @@ final class MatteCommand {
         return String.format(Locale.ROOT, "%s -> %s  route %s  %.2f GMAC@1024 (%.2f actual)  %.0f ms  [%s]", o.get("image").asText(),
                 o.get("out").asText(), o.get("route").isNull() ? "none (no unknown pixels)" : o.get("route").asText(),
                 o.get("gmacAt1024").asDouble(), o.get("gmacActual").asDouble(), o.get("ms").asDouble(), o.get("backend").asText());
+    }
+
+    /** Whether two paths name the same existing file or directory. */
+    static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static void writeText(Path file, String text) {

@@ -33,6 +33,13 @@ final class MatterOptions {
         return w != null ? w.toString() : "shipped (" + Matter.DEFAULT_WEIGHTS_RESOURCE + ")";
     }
 
+    /** Checks the cheap options first, so a typo is reported before weights are loaded. */
+    static void validate(Args a) {
+        if (a.flag("untrained") && a.has("weights")) throw new UsageException("give either --weights or --untrained, not both");
+        if (a.has("trimap-policy")) trimapPolicy(a);
+        a.intValue("threads", 0, 0);
+    }
+
     /** The weights the options name, or a usage error saying how to get some. */
     static Weights weights(Args a, PrintStream err) {
         if (a.flag("untrained") && a.has("weights")) throw new UsageException("give either --weights or --untrained, not both");

@@ -174,11 +174,11 @@ class PamCliTest {
     @Test
     void untrainedRunsThePaperNetworkWithALoudWarning() throws Exception {
         Path img = CliFixtures.rgbPng(dir.resolve("a.png"), 32, 32, 1), tri = CliFixtures.trimapPng(dir.resolve("t.png"), 32, 32);
-        CliFixtures.Run r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", dir.toString(), "--untrained",
+        CliFixtures.Run r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", Files.createDirectories(dir.resolve("out")).toString(), "--untrained",
                 "--backend", "reference", "--flops", "moderate");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("WARNING").contains("meaningless");
-        assertThat(dir.resolve("a.png")).exists(); // --out DIR in single-image mode: DIR/<name>.png
+        assertThat(dir.resolve("out/a.png")).exists(); // --out DIR in single-image mode: DIR/<name>.png
         String route = r.out().replaceAll("(?s).*route (\\d{4}).*", "$1");
         assertThat(new CostModel(NetworkSpec.of(NetworkConfig.paper())).gmac(Route.parse(route))).isLessThan(70);
     }
@@ -243,5 +243,30 @@ class PamCliTest {
         r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", comp.toString(), "--backend", "reference", "--weights", weights, "--background", "nope.png");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--background nope.png: no such file");
+    }
+
+    @Test
+    void nearestTrimapPolicyAcceptsWhatStrictRejectsAndInputsAreNeverOverwritten() throws Exception {
+        Path img = CliFixtures.rgbPng(dir.resolve("a.png"), 20, 16, 1);
+        byte[] t = CliFixtures.trimapValues(20, 16);
+        for (int i = 0; i < t.length; i++) if (t[i] == (byte) 128) t[i] = 120; // a resampled trimap
+        Path tri = CliFixtures.grayPng(dir.resolve("t.png"), 20, 16, t);
+        String weights = CliFixtures.tinyWeights(dir).toString();
+        CliFixtures.Run r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", dir.resolve("o.png").toString(),
+                "--backend", "reference", "--weights", weights);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("120");
+        r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", dir.resolve("o.png").toString(),
+                "--backend", "reference", "--weights", weights, "--trimap-policy", "nearest");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("route ");
+        r = pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", img.toString(), "--backend", "reference", "--weights", weights);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("would be overwritten");
+        r = pam("matte", "--image", dir.toString(), "--trimap", dir.toString(), "--out", dir.toString(), "--backend", "reference", "--weights", weights);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("would be overwritten");
+        assertThat(pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", "x.png", "--trimap-policy", "fuzzy").err())
+                .contains("strict or nearest");
     }
 }
