@@ -271,17 +271,34 @@ final class Plan implements AutoCloseable {
 
     /** The fastest (measured) or best-ranked (heuristic) algorithm within the workspace limit. */
     private Choice choose(long xd, long x, long wd, long wPtr, long cd, long yd, long y, int math) {
-        List<Cudnn.AlgoPerf> perf = settings.measureAlgorithms() && measureSpace != 0
-                ? Cudnn.findAlgorithms(engine.cudnn, xd, x, wd, wPtr, cd, yd, y, measureSpace, measureBytes)
-                : Cudnn.heuristicAlgorithms(engine.cudnn, xd, wd, cd, yd);
+        String note = "";
+        if (settings.measureAlgorithms() && measureSpace != 0) {
+            try {
+                Choice c = pick(Cudnn.findAlgorithms(engine.cudnn, xd, x, wd, wPtr, cd, yd, y, measureSpace, measureBytes), math, "");
+                if (c != null) return c;
+                note = " (nothing measured)";
+            } catch (CudaException e) {
+                note = " (measuring failed: " + e.getMessage() + ")";
+            }
+        }
+        try {
+            Choice c = pick(Cudnn.heuristicAlgorithms(engine.cudnn, xd, wd, cd, yd), math, note.isEmpty() ? "" : " heuristic" + note);
+            if (c != null) return c;
+        } catch (CudaException e) {
+            note += " (heuristic failed: " + e.getMessage() + ")";
+        }
+        // IMPLICIT_GEMM needs no workspace and supports every geometry
+        return new Choice(0, math, "IMPLICIT_GEMM fallback" + note);
+    }
+
+    private Choice pick(List<Cudnn.AlgoPerf> perf, int math, String note) {
         for (Cudnn.AlgoPerf p : perf) {
             if (p.status() != 0 || p.memory() > settings.workspaceLimitBytes()) continue;
             // FP32 mode keeps FMA math whatever the perf entry says (DEFAULT_MATH may use TF32 on Ampere+)
             int mt = settings.math() == CudaSettings.MathMode.FP32 ? math : p.mathType();
-            return new Choice(p.algo(), mt, p.algoName());
+            return new Choice(p.algo(), mt, p.algoName() + note);
         }
-        // IMPLICIT_GEMM needs no workspace and supports every geometry
-        return new Choice(0, math, "IMPLICIT_GEMM (fallback)");
+        return null;
     }
 
     @Override
