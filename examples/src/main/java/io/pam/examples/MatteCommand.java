@@ -3,6 +3,7 @@ package io.pam.examples;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pam.Budget;
+import io.pam.Cutout;
 import io.pam.InvalidInputException;
 import io.pam.MatteResult;
 import io.pam.Matter;
@@ -31,15 +32,22 @@ final class MatteCommand {
             pam matte --image FILE|DIR --trimap FILE|DIR --out FILE|DIR
                       [--flops G|mild|moderate|aggressive] [--backend auto|cpu|cuda|reference]
                       [--weights FILE | --untrained] [--report FILE.json] [--trimap-policy strict|nearest]
-                      [--threads N] [--verbose]""";
+                      [--threads N] [--cutout] [--background FILE] [--verbose]
+
+              --out gets an 8-bit gray alpha PNG of the input's size, or with
+              --cutout          an RGBA PNG: colours = the estimated foreground (no old-background fringes), A = alpha
+              --background FILE an RGB PNG: the cutout composited over FILE, which is scaled uniformly to cover
+                                the image (never stretched), centred and cropped""";
 
     /** One image to matte. */
     record Job(String name, Path image, Path trimap, Path out) {}
 
     int run(String[] argv, PrintStream out, PrintStream err) {
         Set<String> options = new HashSet<>(MatterOptions.OPTIONS);
-        options.addAll(Set.of("image", "trimap", "out", "flops", "report"));
-        Args a = Args.parse("matte", argv, options, MatterOptions.FLAGS);
+        options.addAll(Set.of("image", "trimap", "out", "flops", "report", "background"));
+        Set<String> flags = new HashSet<>(MatterOptions.FLAGS);
+        flags.add("cutout");
+        Args a = Args.parse("matte", argv, options, flags);
         a.required("image");
         a.required("trimap");
         Path outPath = Path.of(a.required("out"));
@@ -73,6 +81,9 @@ final class MatteCommand {
             jobs.add(new Job(ImageDir.baseName(image), image, trimap, target));
         }
 
+        BufferedImage background = a.has("background") ? Images.read(a.path("background"), "--background") : null;
+        Output output = background != null ? Output.COMPOSITE : a.flag("cutout") ? Output.CUTOUT : Output.ALPHA;
+
         Weights weights = MatterOptions.weights(a, err);
         Budget budget = MatterOptions.budget(a, weights);
         List<ObjectNode> done = new ArrayList<>();
@@ -84,7 +95,7 @@ final class MatteCommand {
             ProgressBar bar = ProgressBar.forTerminal(err, jobs.size());
             for (Job job : jobs) {
                 try {
-                    done.add(matte(matter, job, budget));
+                    done.add(matte(matter, job, budget, output, background));
                     if (!directory) out.println(summary(done.getLast()));
                 } catch (UsageException | InvalidInputException e) {
                     if (!directory) throw e;
@@ -117,8 +128,11 @@ final class MatteCommand {
         return 0;
     }
 
-    /** Mattes one image, writes the alpha PNG and returns its report entry. */
-    private static ObjectNode matte(Matter matter, Job job, Budget budget) {
+    /** What --out receives. */
+    enum Output { ALPHA, CUTOUT, COMPOSITE }
+
+    /** Mattes one image, writes the output PNG and returns its report entry. */
+    private static ObjectNode matte(Matter matter, Job job, Budget budget, Output output, BufferedImage background) {
         BufferedImage img = Images.read(job.image(), "image");
         BufferedImage tri = Images.read(job.trimap(), "trimap");
         MatteResult r;
@@ -127,14 +141,19 @@ final class MatteCommand {
         } catch (InvalidInputException e) {
             throw new InvalidInputException(e.getMessage() + " (image " + job.image() + ", trimap " + job.trimap() + ")");
         }
-        Images.writePng(r.toGrayImage(), job.out());
+        Images.writePng(switch (output) {
+            case ALPHA -> r.toGrayImage();
+            case CUTOUT -> Cutout.of(img, r).toImage();
+            case COMPOSITE -> Cutout.of(img, r).compose(background);
+        }, job.out());
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("name", job.name()).put("image", job.image().toString()).put("trimap", job.trimap().toString()).put("out", job.out().toString())
                 .put("width", r.width()).put("height", r.height());
         if (r.route().isPresent()) o.put("route", r.route().get().toString());
         else o.putNull("route");
         o.put("gmacAt1024", Json.round(r.gmacAt1024(), 4)).put("gmacActual", Json.round(r.gmacActual(), 4))
-                .put("ms", Json.round(r.elapsed().toNanos() / 1e6, 1)).put("backend", r.backend());
+                .put("ms", Json.round(r.elapsed().toNanos() / 1e6, 1)).put("backend", r.backend())
+                .put("output", output.name().toLowerCase(Locale.ROOT));
         return o;
     }
 

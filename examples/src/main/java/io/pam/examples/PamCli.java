@@ -65,6 +65,7 @@ public final class PamCli {
                 case "make-testset" -> MakeTestsetCommand.run(rest, out, err);
                 case "train" -> TrainLauncher.run(rest, out, err);
                 case "sample" -> SampleMaker.run(rest, out, err);
+                case "export" -> new ExportCommand().run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + cmd + "'; commands: info, matte, eval, make-testset, train, sample");
             };
         } catch (UsageException | InvalidInputException | BackendUnavailableException e) {

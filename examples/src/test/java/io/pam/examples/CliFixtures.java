@@ -89,4 +89,13 @@ final class CliFixtures {
         }
         return null;
     }
+
+    /** Keeps every {@code factor}-th pixel (nearest neighbour keeps trimap values exact), same image type. */
+    static void downscale(Path from, Path to, int factor) throws IOException {
+        BufferedImage in = ImageIO.read(from.toFile());
+        int w = in.getWidth() / factor, h = in.getHeight() / factor;
+        BufferedImage out = new BufferedImage(w, h, in.getType() == BufferedImage.TYPE_BYTE_GRAY ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) out.setRGB(x, y, in.getRGB(x * factor, y * factor));
+        write(out, to);
+    }
 }

@@ -45,21 +45,30 @@ public final class OnnxCompiler {
         OnnxGraph g = new OnnxGraph(segment.name());
         for (String in : segment.inputs()) g.input(in, dims(n, shape(shapes, in)));
         for (Node e : segment.embeddings()) g.input(e.name(), dims(n, shape(shapes, e.name())));
-        for (Node node : segment.nodes()) emit(g, node, weights, n, shapes);
+        for (Node node : segment.nodes()) emit(g, node, node.name(), weights, n, shapes);
         for (String out : segment.outputs()) g.output(out, dims(n, shape(shapes, out)));
         return g.toModel(PRODUCER, PRODUCER_VERSION);
     }
 
-    private static void emit(OnnxGraph g, Node node, Weights weights, int n, Map<String, Shape> shapes) {
-        String name = node.name();
+    /**
+     * Emits one node's ONNX ops into {@code g}, writing its result to tensor {@code name}
+     * (normally the node's name; an {@code If} branch renames the tensor it hands out).
+     *
+     * @param shapes static shapes of every tensor, or null for symbolic H and W: then Resize
+     *               takes its sizes from the {@code Shape} of its tensors, and AvgPool chooses
+     *               between the window and the global average with an {@code If} on the map
+     *               size (needs opset >= 15 for {@code Shape(start, end)})
+     */
+    static void emit(OnnxGraph g, Node node, String name, Weights weights, int n, Map<String, Shape> shapes) {
         List<String> in = node.inputs();
         switch (node.op()) {
             case Op.Conv c -> {
                 Weights.FoldedConv f = weights.folded(node);
-                g.initializer(name + ".weight", longs(c.weightShape()), f.weight());
-                g.initializer(name + ".bias", new long[] {c.outC()}, f.bias());
+                String w = node.name() + ".weight", b = node.name() + ".bias";
+                g.initializer(w, longs(c.weightShape()), f.weight());
+                g.initializer(b, new long[] {c.outC()}, f.bias());
                 String conv = c.activation() == Activation.NONE ? name : name + "/conv";
-                g.node("Conv", List.of(in.get(0), name + ".weight", name + ".bias"), List.of(conv),
+                g.node("Conv", List.of(in.get(0), w, b), List.of(conv),
                         OnnxGraph.Attr.ints("kernel_shape", c.kernel(), c.kernel()),
                         OnnxGraph.Attr.ints("strides", c.stride(), c.stride()),
                         OnnxGraph.Attr.ints("pads", c.pad(), c.pad(), c.pad(), c.pad()),
@@ -74,12 +83,40 @@ public final class OnnxCompiler {
             case Op.Add a -> g.node("Add", in, List.of(name));
             case Op.Concat c -> g.node("Concat", in, List.of(name), OnnxGraph.Attr.i("axis", 1));
             case Op.ChannelMul m -> g.node("Mul", in, List.of(name));
+            case Op.Resize r when shapes == null -> {
+                // sizes = (N, C of the input) ++ (H, W of the reference), computed at run time
+                g.node("Shape", List.of(in.get(0)), List.of(name + "/nc"), OnnxGraph.Attr.i("start", 0), OnnxGraph.Attr.i("end", 2));
+                g.node("Shape", List.of(in.get(1)), List.of(name + "/hw"), OnnxGraph.Attr.i("start", 2), OnnxGraph.Attr.i("end", 4));
+                g.node("Concat", List.of(name + "/nc", name + "/hw"), List.of(name + "/sizes"), OnnxGraph.Attr.i("axis", 0));
+                g.node("Resize", List.of(in.get(0), "", "", name + "/sizes"), List.of(name),
+                        OnnxGraph.Attr.s("mode", "linear"),
+                        OnnxGraph.Attr.s("coordinate_transformation_mode", "half_pixel"));
+            }
             case Op.Resize r -> {
                 Shape out = shape(shapes, name);
                 g.initializerInt64(name + "/sizes", new long[] {4}, new long[] {n, out.c(), out.h(), out.w()});
                 g.node("Resize", List.of(in.get(0), "", "", name + "/sizes"), List.of(name),
                         OnnxGraph.Attr.s("mode", "linear"),
                         OnnxGraph.Attr.s("coordinate_transformation_mode", "half_pixel"));
+            }
+            case Op.AvgPool p when shapes == null -> {
+                // The window fits when min(H, W) + 2 pad >= window (Op.AvgPool#fits).
+                g.node("Shape", in, List.of(name + "/hw"), OnnxGraph.Attr.i("start", 2), OnnxGraph.Attr.i("end", 4));
+                g.node("ReduceMin", List.of(name + "/hw"), List.of(name + "/side"), OnnxGraph.Attr.i("keepdims", 0));
+                g.initializerInt64(name + "/least", new long[0], new long[] {p.window() - 2L * p.pad()});
+                g.node("GreaterOrEqual", List.of(name + "/side", name + "/least"), List.of(name + "/fits"));
+                OnnxGraph window = new OnnxGraph(name + "/window");
+                window.node("AveragePool", in, List.of(name + "/pooled"),
+                        OnnxGraph.Attr.ints("kernel_shape", p.window(), p.window()),
+                        OnnxGraph.Attr.ints("strides", p.stride(), p.stride()),
+                        OnnxGraph.Attr.ints("pads", p.pad(), p.pad(), p.pad(), p.pad()),
+                        OnnxGraph.Attr.i("count_include_pad", 0));
+                window.output(name + "/pooled", rank4(n));
+                OnnxGraph global = new OnnxGraph(name + "/global");
+                global.node("GlobalAveragePool", in, List.of(name + "/mean"));
+                global.output(name + "/mean", rank4(n));
+                g.node("If", List.of(name + "/fits"), List.of(name),
+                        OnnxGraph.Attr.graph("then_branch", window), OnnxGraph.Attr.graph("else_branch", global));
             }
             case Op.AvgPool p -> {
                 Shape src = shape(shapes, in.get(0));
@@ -110,6 +147,11 @@ public final class OnnxCompiler {
                 g.node("Add", List.of(name + "/mul", name + "/fg"), List.of(name));
             }
         }
+    }
+
+    /** {@code n x ? x ? x ?}: the type of a rank-4 float tensor whose sizes the graph leaves open. */
+    static OnnxGraph.Dim[] rank4(int n) {
+        return new OnnxGraph.Dim[] {OnnxGraph.Dim.of(n), OnnxGraph.Dim.unknown(), OnnxGraph.Dim.unknown(), OnnxGraph.Dim.unknown()};
     }
 
     private static Shape shape(Map<String, Shape> shapes, String tensor) {

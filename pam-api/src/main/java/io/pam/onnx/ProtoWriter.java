@@ -62,6 +62,18 @@ public final class ProtoWriter {
         return this;
     }
 
+    /** {@code bytes} field holding doubles as little-endian IEEE 754 (ONNX {@code raw_data}). */
+    public ProtoWriter doublesAsBytes(int field, double[] values) {
+        tag(field, LENGTH_DELIMITED);
+        rawVarint(8L * values.length);
+        for (double v : values) {
+            long bits = Double.doubleToRawLongBits(v);
+            rawFixed32((int) bits);
+            rawFixed32((int) (bits >>> 32));
+        }
+        return this;
+    }
+
     /** Embedded message field. */
     public ProtoWriter message(int field, ProtoWriter message) {
         tag(field, LENGTH_DELIMITED);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_dnn;
@@ -49,13 +50,19 @@ final class CpuEngine implements InferenceEngine {
     /** Input sizes whose compiled nets are kept (each holds that size's activation buffers). */
     static final int CACHED_SIZES = Math.max(1, Integer.getInteger("pam.cpu.cachedSizes", 2));
 
+    /**
+     * {@code -Dpam.cpu.profile=true}: after each segment, read OpenCV's per-layer times and add
+     * them to {@link #lastTimings()} by op kind (keys {@code op:conv dw k13}, ...), for benchmarks.
+     */
+    static final boolean PROFILE = Boolean.getBoolean("pam.cpu.profile");
+
     private static int threadsApplied = Integer.MIN_VALUE;
 
     private final NetworkSpec spec;
     private final Weights weights;
     private final int threads;
     private final List<Segment> segments;
-    private final Map<String, Node> embeddingNodes = new HashMap<>();
+    private final Map<String, Node> nodesByName = new HashMap<>();
     private final LinkedHashMap<SizeKey, Compiled> compiled = new LinkedHashMap<>(4, 0.75f, true);
     private Map<String, Long> lastTimings = Map.of();
     private boolean closed;
@@ -96,7 +103,7 @@ final class CpuEngine implements InferenceEngine {
         this.weights = weights;
         this.threads = options.threads();
         this.segments = Segment.split(spec, alsoOutput);
-        for (Node n : spec.nodes()) if (n.op() instanceof Op.CostEmbedding) embeddingNodes.put(n.name(), n);
+        for (Node n : spec.nodes()) nodesByName.put(n.name(), n);
     }
 
     /** The segments this engine runs, in execution order. */
@@ -158,6 +165,7 @@ final class CpuEngine implements InferenceEngine {
                     throw new IllegalStateException("segment " + seg.name() + ": OpenCV returned " + outs.size() + " outputs, expected " + seg.outputs());
                 for (int i = 0; i < seg.outputs().size(); i++) live.put(seg.outputs().get(i), outs.get(i));
                 timings.merge(seg.name(), System.nanoTime() - t0, Long::sum);
+                if (PROFILE) profile(net, timings);
                 if (sink != null) for (String o : seg.outputs()) sink.put(o, Mats.toTensor(live.get(o), seg.name() + "/" + o));
             }
             Mat alpha = live.get(NetworkSpec.OUTPUT);
@@ -224,6 +232,32 @@ final class CpuEngine implements InferenceEngine {
         net.enableWinograd(false);
         size.nets[si] = net;
         size.outputNames[si] = names;
+    }
+
+    /** Adds the last forward's per-layer times to {@code timings}, keyed by op kind. */
+    private void profile(Net net, Map<String, Long> timings) {
+        DoublePointer ticks = new DoublePointer();
+        net.getPerfProfile(ticks);
+        StringVector names = net.getLayerNames();
+        double nsPerTick = 1e9 / opencv_core.getTickFrequency();
+        long n = Math.min(ticks.capacity(), names.size());
+        for (int i = 0; i < n; i++) {
+            // OpenCV names ONNX layers "onnx_node!<output>", and JavaCPP may keep a trailing NUL.
+            String layer = names.get(i).getString().replace("\0", "").replace("onnx_node!", "");
+            timings.merge("op:" + opKind(layer), Math.round(ticks.get(i) * nsPerTick), Long::sum);
+        }
+    }
+
+    private String opKind(String layer) {
+        int slash = layer.indexOf('/');
+        Node node = nodesByName.get(slash < 0 ? layer : layer.substring(0, slash));
+        if (node == null) return "other";
+        if (slash >= 0 && !layer.endsWith("/conv")) return "composite";
+        return switch (node.op()) {
+            case Op.Conv c when c.depthwise() -> "conv dw k" + c.kernel();
+            case Op.Conv c -> "conv " + c.kernel() + "x" + c.kernel() + (c.stride() > 1 ? " s" + c.stride() : "");
+            default -> node.op().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        };
     }
 
     /** Applies the thread count; OpenCV's setting is process-wide, so only re-set on change. */
