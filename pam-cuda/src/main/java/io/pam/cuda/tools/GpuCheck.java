@@ -283,19 +283,25 @@ public final class GpuCheck {
                     e.run(x, PathSelector.fixed(cost, r, EMBED_BUDGET));
                     double first = (System.nanoTime() - t0) / 1e6;
                     for (int i = 0; i < 2; i++) e.run(x, PathSelector.fixed(cost, r, EMBED_BUDGET));
-                    double[] net = new double[runs], total = new double[runs];
+                    double[] net = new double[runs], total = new double[runs], up = new double[runs], down = new double[runs];
                     for (int i = 0; i < runs; i++) {
                         long a = System.nanoTime();
                         e.run(x, PathSelector.fixed(cost, r, EMBED_BUDGET));
                         total[i] = (System.nanoTime() - a) / 1e6;
-                        net[i] = e.lastTimings().get("network") / 1e6;
+                        Map<String, Long> t = e.lastTimings();
+                        net[i] = t.get("network") / 1e6;
+                        up[i] = t.get("upload") / 1e6;
+                        down[i] = t.get("download") / 1e6;
                     }
                     Arrays.sort(net);
                     Arrays.sort(total);
+                    Arrays.sort(up);
+                    Arrays.sort(down);
                     double gmac = cost.routeMacs(r, side, side) / 1e9;
                     String line = String.format(Locale.ROOT, "  %4d^2 route %s: network %.2f ms (p10 %.2f, p90 %.2f) = %.0f GMAC/s on %.1f GMAC;"
-                                    + " run() %.2f ms; first run (plan) %.0f ms", side, r, net[runs / 2], net[runs / 10], net[runs * 9 / 10],
-                            gmac / (net[runs / 2] / 1e3), gmac, total[runs / 2], first);
+                                    + " run() %.2f ms = upload %.2f + network + download %.2f (+ %.2f other, medians); first run (plan) %.0f ms",
+                            side, r, net[runs / 2], net[runs / 10], net[runs * 9 / 10], gmac / (net[runs / 2] / 1e3), gmac, total[runs / 2],
+                            up[runs / 2], down[runs / 2], total[runs / 2] - up[runs / 2] - net[runs / 2] - down[runs / 2], first);
                     System.out.println(line);
                     summary.add("bench [" + settings.math().name().toLowerCase(Locale.ROOT) + ", dw " + (settings.depthwiseKernel() ? "kernel" : "cudnn")
                             + "] " + line.trim());
