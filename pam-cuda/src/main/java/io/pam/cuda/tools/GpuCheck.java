@@ -24,8 +24,9 @@ import java.util.stream.IntStream;
  * The GPU check, one process, one report: device and libraries; forward parity of the paper
  * network with the plain-Java reference (16 routes, 2 sizes, several engine settings);
  * budget-routed runs; inference speed at 1024 and 2048 (routes 1111, 1011, 0000, FP32 and
- * TF32); training (not implemented on the GPU yet). Exit status 0 when FP32 parity holds,
- * 1 when it does not, 2 when the backend is unavailable, 3 on an unexpected error.
+ * TF32, with the upload/network/download phases of run()); a leak check ({@link LeakCheck});
+ * training (not implemented on the GPU yet). Exit status 0 when FP32 parity and the leak check
+ * hold, 1 when either fails, 2 when the backend is unavailable, 3 on an unexpected error.
  *
  * <p>Usage: {@code GpuCheck [--quick]} ({@code --quick}: parity and 1024 only).
  */
@@ -40,7 +41,7 @@ public final class GpuCheck {
     private final CostModel cost = new CostModel(spec);
     private final ReferenceExecutor reference = new ReferenceExecutor(spec, weights);
     private final List<String> summary = new ArrayList<>();
-    private boolean parityFailed;
+    private boolean parityFailed, leakFailed;
 
     /**
      * Random weights that keep activations O(1): {@link Weights#randomForTests} compounds
@@ -77,8 +78,9 @@ public final class GpuCheck {
             c.run(backend, quick);
             System.out.println("\n== summary ==");
             c.summary.forEach(System.out::println);
-            System.out.println("RESULT: " + (c.parityFailed ? "FAIL (FP32 parity above " + TOLERANCE + ")" : "PASS"));
-            System.exit(c.parityFailed ? 1 : 0);
+            String failed = (c.parityFailed ? " FP32 parity (above " + TOLERANCE + " or routing)" : "") + (c.leakFailed ? " leak check" : "");
+            System.out.println("RESULT: " + (failed.isEmpty() ? "PASS" : "FAIL:" + failed));
+            System.exit(failed.isEmpty() ? 0 : 1);
         } catch (RuntimeException | Error e) {
             System.out.println("RESULT: ERROR " + e);
             e.printStackTrace(System.out);
@@ -105,6 +107,9 @@ public final class GpuCheck {
 
         System.out.println("\n== budget-routed runs (96x160, routes decided by the selection layers) ==");
         routed(backend, fp32);
+
+        System.out.println("\n== leak check (paper network, 64x64 and 64x96, FP32) ==");
+        leaks(backend, fp32);
 
         System.out.println("\n== inference speed (median of 20 after 3 warm-ups; GMAC of the route at that size) ==");
         int[] sides = quick ? new int[] {1024} : new int[] {1024, 2048};
@@ -270,6 +275,22 @@ public final class GpuCheck {
             System.out.println("  ERROR " + ex);
             ex.printStackTrace(System.out);
         }
+    }
+
+    private void leaks(CudaBackend backend, CudaSettings settings) {
+        long t = System.nanoTime();
+        try {
+            LeakCheck.Result r = LeakCheck.run(backend, spec, weights, settings);
+            System.out.println("  " + r.report());
+            summary.add("leak check: " + (r.problems().isEmpty() ? "ok (" + r.runs() + " runs, memory returned on close)" : "FAIL " + r.problems()));
+            if (!r.problems().isEmpty()) leakFailed = true;
+        } catch (RuntimeException ex) {
+            leakFailed = true;
+            System.out.println("  ERROR " + ex);
+            ex.printStackTrace(System.out);
+            summary.add("leak check ERROR " + ex.getMessage());
+        }
+        System.out.printf(Locale.ROOT, "  (%.1f s)%n", (System.nanoTime() - t) / 1e9);
     }
 
     private void bench(CudaBackend backend, CudaSettings settings, int[] sides, String[] routes, int runs) {
