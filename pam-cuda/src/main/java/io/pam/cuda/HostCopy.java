@@ -51,11 +51,25 @@ final class HostCopy {
             int from = k * CHUNK_FLOATS, n = Math.min(CHUNK_FLOATS, src.length - from);
             tasks.add(ForkJoinPool.commonPool().submit(() -> MemorySegment.copy(src, from, dst, JAVA_FLOAT, 4L * from, n)));
         }
-        for (int k = 0; k < chunks; k++) {
-            tasks.get(k).join();
-            int from = k * CHUNK_FLOATS;
-            done.accept(4L * from, 4L * Math.min(CHUNK_FLOATS, src.length - from));
+        try {
+            for (int k = 0; k < chunks; k++) {
+                tasks.get(k).join();
+                int from = k * CHUNK_FLOATS;
+                done.accept(4L * from, 4L * Math.min(CHUNK_FLOATS, src.length - from));
+            }
+        } catch (RuntimeException | Error e) {
+            quiesce(tasks);
+            throw e;
         }
+    }
+
+    /**
+     * Waits for every task to end before a failure propagates: the caller may free the native
+     * buffer next (closing the engine), and a copy still running into freed memory would crash
+     * the JVM.
+     */
+    private static void quiesce(List<ForkJoinTask<?>> tasks) {
+        for (ForkJoinTask<?> t : tasks) t.quietlyJoin();
     }
 
     /**
@@ -76,7 +90,12 @@ final class HostCopy {
             int from = k * CHUNK_FLOATS, n = Math.min(CHUNK_FLOATS, dst.length - from);
             tasks.add(ForkJoinPool.commonPool().submit(() -> MemorySegment.copy(src, JAVA_FLOAT, 4L * from, dst, from, n)));
         }
-        for (ForkJoinTask<?> t : tasks) t.join();
+        try {
+            for (ForkJoinTask<?> t : tasks) t.join();
+        } catch (RuntimeException | Error e) {
+            quiesce(tasks);
+            throw e;
+        }
     }
 
     private static int chunks(int floats) {

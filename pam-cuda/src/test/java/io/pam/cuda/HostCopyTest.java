@@ -54,6 +54,23 @@ class HostCopyTest {
     }
 
     @Test
+    void aFailingChunkCallbackPropagatesOnlyAfterEveryCopyHasEnded() {
+        int n = 4 * HostCopy.CHUNK_FLOATS;
+        float[] src = new float[n];
+        java.util.Arrays.fill(src, 3f);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment dst = arena.allocate(4L * n);
+            assertThatThrownBy(() -> HostCopy.toNative(src, dst, (off, bytes) -> {
+                throw new IllegalStateException("DMA failed");
+            })).isInstanceOf(IllegalStateException.class).hasMessage("DMA failed");
+            // no copy may still be running (the caller frees the buffer next): all chunks landed
+            float[] back = new float[n];
+            HostCopy.fromNative(dst, back);
+            assertThat(back).containsOnly(3f);
+        }
+    }
+
+    @Test
     void refusesBuffersThatAreTooSmall() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment small = arena.allocate(40);
