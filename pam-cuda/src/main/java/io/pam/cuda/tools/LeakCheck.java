@@ -23,7 +23,8 @@ import java.util.Random;
  * buffers, descriptors, pinned staging) and between fixed and budget-routed selectors (the
  * routing copies). Memory is compared between two points at the end of a block of the same
  * size, 200 runs apart; and before opening vs after closing the engine, after a first engine
- * has warmed the process-wide state (cuDNN's lazily loaded kernels, the NVRTC image cache).
+ * has warmed the process-wide state (every route run once at each size: cuDNN's lazily loaded
+ * kernels, the algorithm choices, the NVRTC image cache).
  */
 public final class LeakCheck {
     private LeakCheck() {}
@@ -58,15 +59,20 @@ public final class LeakCheck {
         Tensor[] inputs = {input(64, 64, 1), input(64, 96, 2)};
         double lo = cost.gmac(Route.parse("0000")), hi = cost.gmac(Route.full(NetworkSpec.GROUPS));
         double[] budgets = {(lo + hi) / 2, hi + 1}; // routed by the selection layers; unconstrained
+        // every route and both selectors at both sizes: algorithm choices measured and cuDNN's
+        // lazily loaded kernels resident before the first measurement
         try (CudaEngine warm = backend.open(spec, weights, settings)) {
-            for (Tensor x : inputs) warm.run(x, new PathSelector(cost, budgets[0]));
+            for (Tensor x : inputs) {
+                for (Route r : Route.all(NetworkSpec.GROUPS)) warm.run(x, PathSelector.fixed(cost, r, (lo + hi) / 2));
+                for (double b : budgets) warm.run(x, new PathSelector(cost, b));
+            }
         }
         CudaMemory opened = settle(settings), early = null, late = null;
         try (CudaEngine e = backend.open(spec, weights, settings)) {
             for (int i = 1; i <= RUNS; i++) {
                 Tensor x = inputs[(i - 1) / BLOCK % 2];
                 PathSelector s = i % 2 == 0 ? new PathSelector(cost, budgets[i / 2 % 2])
-                        : PathSelector.fixed(cost, Route.all(NetworkSpec.GROUPS)[i % 16], (lo + hi) / 2);
+                        : PathSelector.fixed(cost, Route.all(NetworkSpec.GROUPS)[(i - 1) / 2 % 16], (lo + hi) / 2);
                 Tensor alpha = e.run(x, s);
                 if (alpha.h() != x.h() || alpha.w() != x.w()) throw new IllegalStateException("alpha " + alpha + " for input " + x);
                 if (i == EARLY) early = settle(settings);
