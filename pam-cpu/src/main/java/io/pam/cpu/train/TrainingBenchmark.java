@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  *
  * <p>Usage: {@code TrainingBenchmark [size=256] [batch=4] [steps=3] [threads=1,2] [config=paper|tiny]}.
  * Prints per thread count the median step time, samples/s, GMAC/s (forward + backward counted as
- * 3x the forward MACs) and the time per op kind.
+ * 3x the forward MACs), the time per op kind, and the process CPU time per step (samples per
+ * CPU-second: the rate an unshared core would give, since wall rates on a shared machine vary).
  */
 public final class TrainingBenchmark {
     enum Kind { CONV_1X1, CONV_KXK, DEPTHWISE, BATCHNORM, ELEMENTWISE, OTHER }
@@ -199,13 +200,15 @@ public final class TrainingBenchmark {
             try (TrainingOps ops = backend.open(threads)) {
                 TrainingBenchmark b = new TrainingBenchmark(ops, spec, weights);
                 b.step(x, route, 70, r); // warm-up (JIT, scratch buffers)
-                long[] stepNanos = new long[steps];
+                long[] stepNanos = new long[steps], cpuNanos = new long[steps];
+                var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
                 List<EnumMap<Kind, Long>> kinds = new ArrayList<>();
                 for (int s = 0; s < steps; s++) {
                     b.nanos.clear();
-                    long t0 = System.nanoTime();
+                    long t0 = System.nanoTime(), c0 = os.getProcessCpuTime();
                     b.step(x, route, 70, r);
                     stepNanos[s] = System.nanoTime() - t0;
+                    cpuNanos[s] = os.getProcessCpuTime() - c0;
                     kinds.add(new EnumMap<>(b.nanos));
                 }
                 long[] sorted = stepNanos.clone();
@@ -217,7 +220,16 @@ public final class TrainingBenchmark {
                         threads, sec, sorted[0] / 1e9, sorted[steps - 1] / 1e9, batch / sec, 3 * gmacForward * batch / sec);
                 StringBuilder sb = new StringBuilder("  by kind (median step):");
                 for (Kind k : Kind.values()) sb.append(String.format(" %s %.2f s;", k.name().toLowerCase(), kinds.get(mid).getOrDefault(k, 0L) / 1e9));
+                long kernel = 0;
+                for (long v : kinds.get(mid).values()) kernel += v;
+                sb.append(String.format(" all kernels %.2f s", kernel / 1e9));
                 System.out.println(sb);
+                long[] cpu = cpuNanos.clone();
+                Arrays.sort(cpu);
+                double cpuSec = cpu[steps / 2] / 1e9;
+                // on a shared machine the wall rate depends on the other load; CPU time does not
+                System.out.printf("  process CPU time per step (median) %.2f s: %.2f samples per CPU-second (%.1f GMAC per CPU-second)%n",
+                        cpuSec, batch / cpuSec, 3 * gmacForward * batch / cpuSec);
             }
         }
     }
