@@ -39,6 +39,9 @@ public final class TrainingBenchmark {
     private final NetworkSpec spec;
     private final Weights weights;
     private final EnumMap<Kind, Long> nanos = new EnumMap<>(Kind.class);
+    /** CPU time of the calling thread per kind: the whole cost when the ops run on one thread. */
+    private final EnumMap<Kind, Long> cpuNanos = new EnumMap<>(Kind.class);
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     TrainingBenchmark(TrainingOps ops, NetworkSpec spec, Weights weights) {
         this.ops = ops;
@@ -47,9 +50,10 @@ public final class TrainingBenchmark {
     }
 
     private <T> T time(Kind k, Supplier<T> s) {
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), c0 = THREADS.getCurrentThreadCpuTime();
         T r = s.get();
         nanos.merge(k, System.nanoTime() - t0, Long::sum);
+        cpuNanos.merge(k, THREADS.getCurrentThreadCpuTime() - c0, Long::sum);
         return r;
     }
 
@@ -202,14 +206,16 @@ public final class TrainingBenchmark {
                 b.step(x, route, 70, r); // warm-up (JIT, scratch buffers)
                 long[] stepNanos = new long[steps], cpuNanos = new long[steps];
                 var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-                List<EnumMap<Kind, Long>> kinds = new ArrayList<>();
+                List<EnumMap<Kind, Long>> kinds = new ArrayList<>(), kindsCpu = new ArrayList<>();
                 for (int s = 0; s < steps; s++) {
                     b.nanos.clear();
+                    b.cpuNanos.clear();
                     long t0 = System.nanoTime(), c0 = os.getProcessCpuTime();
                     b.step(x, route, 70, r);
                     stepNanos[s] = System.nanoTime() - t0;
                     cpuNanos[s] = os.getProcessCpuTime() - c0;
                     kinds.add(new EnumMap<>(b.nanos));
+                    kindsCpu.add(new EnumMap<>(b.cpuNanos));
                 }
                 long[] sorted = stepNanos.clone();
                 Arrays.sort(sorted);
@@ -224,6 +230,16 @@ public final class TrainingBenchmark {
                 for (long v : kinds.get(mid).values()) kernel += v;
                 sb.append(String.format(" all kernels %.2f s", kernel / 1e9));
                 System.out.println(sb);
+                if (threads == 1) {
+                    StringBuilder cb = new StringBuilder("  CPU time by kind (median step, calling thread = all kernel work):");
+                    long all = 0;
+                    for (Kind k : Kind.values()) {
+                        long v = kindsCpu.get(mid).getOrDefault(k, 0L);
+                        all += v;
+                        cb.append(String.format(" %s %.2f s;", k.name().toLowerCase(), v / 1e9));
+                    }
+                    System.out.println(cb.append(String.format(" all kernels %.2f s", all / 1e9)));
+                }
                 long[] cpu = cpuNanos.clone();
                 Arrays.sort(cpu);
                 double cpuSec = cpu[steps / 2] / 1e9;
