@@ -76,6 +76,22 @@ final class CpuEngine implements InferenceEngine {
      */
     static final boolean PROFILE = Boolean.getBoolean("pam.cpu.profile");
 
+    /** {@code -Dpam.cpu.traceMemory=true}: print resident memory after every step (memory work). */
+    static final boolean TRACE_MEMORY = Boolean.getBoolean("pam.cpu.traceMemory");
+
+    private static void traceMemory(String what) {
+        try {
+            String hwm = "?", rss = "?";
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) hwm = line.substring(6).trim();
+                if (line.startsWith("VmRSS:")) rss = line.substring(6).trim();
+            }
+            System.err.println("[pam.cpu memory] after " + what + ": RSS " + rss + ", peak " + hwm);
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("[pam.cpu memory] unavailable: " + e);
+        }
+    }
+
     private static int threadsApplied = Integer.MIN_VALUE;
 
     /** One unit of execution: an OpenCV net for a run of nodes, or one node run in Java. */
@@ -286,6 +302,7 @@ final class CpuEngine implements InferenceEngine {
                             }
                         };
                         timings.merge(seg.name(), System.nanoTime() - t0, Long::sum);
+                        if (TRACE_MEMORY) traceMemory(seg.name() + " " + step.getClass().getSimpleName() + " " + produced);
                         if (sink != null) for (String o : produced) sink.put(o, Mats.toTensor(live.get(o), o));
                     }
                     releaseDead(live, global++);
@@ -320,6 +337,7 @@ final class CpuEngine implements InferenceEngine {
             // the outputs are reference-counted views: they outlive the net, its other buffers do not
             net.close();
             size.nets[step.index()] = null;
+            NativeHeap.trim();
         }
         return piece.outputs();
     }
@@ -383,6 +401,7 @@ final class CpuEngine implements InferenceEngine {
             }
         } finally {
             for (Net net : nets.values()) net.close();
+            NativeHeap.trim();
         }
         return alpha;
     }
