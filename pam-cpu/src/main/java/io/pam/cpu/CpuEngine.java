@@ -209,6 +209,12 @@ final class CpuEngine implements InferenceEngine {
                 hasTail = true;
                 continue;
             }
+            // Cut before upsampling: the pieces after it hold the wide high-resolution tensors,
+            // and smaller nets mean a lower peak when large inputs build nets one at a time.
+            if (n.op() instanceof Op.Resize && !run.isEmpty() && !(run.get(run.size() - 1).op() instanceof Op.Resize)) {
+                out.add(piece(run, required));
+                run = new ArrayList<>();
+            }
             Op.Conv c = n.conv();
             boolean java = c != null && JAVA_DEPTHWISE_MIN_KERNEL > 0 && c.depthwise() && c.stride() == 1
                     && c.kernel() >= JAVA_DEPTHWISE_MIN_KERNEL && c.pad() == c.kernel() / 2
