@@ -12,6 +12,7 @@ import io.pam.onnx.Segment;
 import io.pam.spi.EngineOptions;
 import io.pam.spi.InferenceEngine;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -75,10 +76,26 @@ final class CpuEngine implements InferenceEngine {
      */
     static final boolean PROFILE = Boolean.getBoolean("pam.cpu.profile");
 
+    /** {@code -Dpam.cpu.traceMemory=true}: print resident memory after every step (memory work). */
+    static final boolean TRACE_MEMORY = Boolean.getBoolean("pam.cpu.traceMemory");
+
+    private static void traceMemory(String what) {
+        try {
+            String hwm = "?", rss = "?";
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) hwm = line.substring(6).trim();
+                if (line.startsWith("VmRSS:")) rss = line.substring(6).trim();
+            }
+            System.err.println("[pam.cpu memory] after " + what + ": RSS " + rss + ", peak " + hwm);
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("[pam.cpu memory] unavailable: " + e);
+        }
+    }
+
     private static int threadsApplied = Integer.MIN_VALUE;
 
     /** One unit of execution: an OpenCV net for a run of nodes, or one node run in Java. */
-    private sealed interface Step permits NetStep, JavaStep {
+    private sealed interface Step permits NetStep, JavaStep, TailStep {
         /** Tensors the step reads. */
         List<String> reads();
     }
@@ -96,8 +113,23 @@ final class CpuEngine implements InferenceEngine {
         }
     }
 
+    /**
+     * The full-resolution tail: one net ({@code whole}) while nets are cached, row stripes of
+     * {@code stripes} (see {@link RowStripes}) for large inputs.
+     */
+    private record TailStep(NetStep whole, Segment stripes) implements Step {
+        public List<String> reads() {
+            return whole.piece().inputs();
+        }
+    }
+
+    /** Output pixels per stripe of the full-resolution tail (about 64 MB per 62-channel stripe tensor). */
+    static final long STRIPE_PIXELS = 1L << 18;
+
     private final NetworkSpec spec;
     private final Weights weights;
+    private final RowStripes tail;
+    private int stripeRows; // 0 = from STRIPE_PIXELS
     private final int threads;
     private final List<Segment> segments;
     private final List<List<Step>> steps = new ArrayList<>(); // per segment
@@ -151,6 +183,7 @@ final class CpuEngine implements InferenceEngine {
         this.threads = options.threads();
         this.segments = Segment.split(spec, alsoOutput);
         for (Node n : spec.nodes()) nodesByName.put(n.name(), n);
+        this.tail = RowStripes.find(spec);
         Set<String> required = new HashSet<>(alsoOutput);
         for (NetworkSpec.Group g : spec.groups()) required.add(g.logits());
         required.add(NetworkSpec.OUTPUT);
@@ -166,11 +199,22 @@ final class CpuEngine implements InferenceEngine {
         this.pool = new ForkJoinPool(parallelism);
     }
 
-    /** Cuts a segment into OpenCV pieces and Java depthwise steps. */
+    /** Cuts a segment into OpenCV pieces, Java depthwise steps and the full-resolution tail. */
     private List<Step> plan(Segment seg, Set<String> required) {
         List<Step> out = new ArrayList<>();
         List<Node> run = new ArrayList<>();
+        boolean hasTail = false;
         for (Node n : seg.nodes()) {
+            if (tail != null && tail.suffix.contains(n)) {
+                hasTail = true;
+                continue;
+            }
+            // Cut before upsampling: the pieces after it hold the wide high-resolution tensors,
+            // and smaller nets mean a lower peak when large inputs build nets one at a time.
+            if (n.op() instanceof Op.Resize && !run.isEmpty() && !(run.get(run.size() - 1).op() instanceof Op.Resize)) {
+                out.add(piece(run, required));
+                run = new ArrayList<>();
+            }
             Op.Conv c = n.conv();
             boolean java = c != null && JAVA_DEPTHWISE_MIN_KERNEL > 0 && c.depthwise() && c.stride() == 1
                     && c.kernel() >= JAVA_DEPTHWISE_MIN_KERNEL && c.pad() == c.kernel() / 2
@@ -186,6 +230,7 @@ final class CpuEngine implements InferenceEngine {
                     c.activation() == io.pam.net.Activation.RELU)));
         }
         if (!run.isEmpty()) out.add(piece(run, required));
+        if (hasTail) out.add(new TailStep(piece(tail.suffix, required), Segment.of("full-resolution tail stripe", tail.netNodes, spec.nodes(), required)));
         return out;
     }
 
@@ -193,6 +238,12 @@ final class CpuEngine implements InferenceEngine {
         NetStep s = new NetStep(Segment.of(null, run, spec.nodes(), required), netSteps.size());
         netSteps.add(s);
         return s;
+    }
+
+    /** Sets the rows per stripe of the full-resolution tail for large inputs (tests; 0 = default). */
+    CpuEngine stripeRows(int rows) {
+        this.stripeRows = rows;
+        return this;
     }
 
     /** Overrides {@link #CACHE_MAX_PIXELS} for this engine (tests). */
@@ -227,6 +278,7 @@ final class CpuEngine implements InferenceEngine {
         Map<String, Long> timings = new LinkedHashMap<>();
         boolean[] compute = new boolean[NetworkSpec.GROUPS + 1];
         int decided = 0, global = 0;
+        Tensor striped = null;
         try (PointerScope scope = new PointerScope()) {
             Map<String, Mat> live = new HashMap<>();
             live.put(NetworkSpec.INPUT, Mats.fromTensor(input));
@@ -249,16 +301,22 @@ final class CpuEngine implements InferenceEngine {
                         List<String> produced = switch (step) {
                             case NetStep ns -> forward(ns, size, live, selector.budget(), input.n(), timings);
                             case JavaStep js -> depthwise(js, size, live, input.n(), timings);
+                            case TailStep ts when size.cached -> forward(ts.whole(), size, live, selector.budget(), input.n(), timings);
+                            case TailStep ts -> {
+                                striped = stripes(ts.stripes(), size, live, input.n());
+                                yield List.of();
+                            }
                         };
                         timings.merge(seg.name(), System.nanoTime() - t0, Long::sum);
+                        if (TRACE_MEMORY) traceMemory(seg.name() + " " + step.getClass().getSimpleName() + " " + produced);
                         if (sink != null) for (String o : produced) sink.put(o, Mats.toTensor(live.get(o), o));
                     }
                     releaseDead(live, global++);
                 }
             }
-            Mat alpha = live.get(NetworkSpec.OUTPUT);
             long t0 = System.nanoTime();
-            Tensor out = Mats.toTensor(alpha, NetworkSpec.OUTPUT);
+            Tensor out = striped != null ? striped : Mats.toTensor(need(live, NetworkSpec.OUTPUT, "the result"), NetworkSpec.OUTPUT);
+            if (sink != null && striped != null) sink.put(NetworkSpec.OUTPUT, striped);
             timings.put("copy-out", System.nanoTime() - t0);
             lastTimings = Collections.unmodifiableMap(timings);
             return out;
@@ -285,6 +343,7 @@ final class CpuEngine implements InferenceEngine {
             // the outputs are reference-counted views: they outlive the net, its other buffers do not
             net.close();
             size.nets[step.index()] = null;
+            NativeHeap.trim();
         }
         return piece.outputs();
     }
@@ -303,6 +362,62 @@ final class CpuEngine implements InferenceEngine {
         live.put(node.name(), out);
         if (PROFILE) timings.merge("op:java dw k" + node.conv().kernel(), System.nanoTime() - t0, Long::sum);
         return List.of(node.name());
+    }
+
+    /** Runs the full-resolution tail in row stripes (large inputs); returns the alpha. */
+    private Tensor stripes(Segment stripe, Compiled size, Map<String, Mat> live, int n) {
+        Shape full = size.shapes.get(NetworkSpec.OUTPUT);
+        int h = full.h(), w = full.w();
+        int rowsPer = stripeRows > 0 ? stripeRows : (int) Math.max(16, STRIPE_PIXELS / w);
+        Tensor alpha = Tensor.zeros(n, full.c(), h, w);
+        Map<Integer, Net> nets = new HashMap<>();
+        StringVector outName = new StringVector(NetworkSpec.OUTPUT);
+        try {
+            for (int y0 = 0; y0 < h; y0 += rowsPer) {
+                int y1 = Math.min(h, y0 + rowsPer), a = Math.max(0, y0 - tail.halo), b = Math.min(h, y1 + tail.halo), rows = b - a;
+                Net net = nets.get(rows);
+                if (net == null) {
+                    net = load(stripe, OnnxCompiler.compile(stripe, weights, n, tail.stripeShapes(size.shapes, stripe.inputs(), rows)));
+                    nets.put(rows, net);
+                }
+                List<Mat> temps = new ArrayList<>();
+                for (String in : stripe.inputs()) {
+                    Shape s = size.shapes.get(in);
+                    Mat part = new Mat(new int[] {n, s.c(), rows, s.w()}, opencv_core.CV_32F);
+                    temps.add(part);
+                    Node producer = nodesByName.get(in);
+                    if (producer != null && producer.op() instanceof Op.Resize) {
+                        String srcName = producer.inputs().get(0);
+                        Shape src = size.shapes.get(srcName);
+                        RowStripes.resizeRows(segment(need(live, srcName, in), n, src), segment(part, n, new Shape(s.c(), rows, s.w())),
+                                n, src.c(), src.h(), src.w(), s.h(), s.w(), a, b);
+                    } else {
+                        RowStripes.sliceRows(segment(need(live, in, stripe.name()), n, s), segment(part, n, new Shape(s.c(), rows, s.w())),
+                                n, s.c(), s.h(), s.w(), a, b);
+                    }
+                    net.setInput(part, in, 1.0, new Scalar());
+                }
+                MatVector outs = new MatVector();
+                net.forward(outs, outName);
+                MemorySegment res = segment(outs.get(0), n, new Shape(full.c(), rows, w));
+                for (int p = 0; p < n * full.c(); p++)
+                    MemorySegment.copy(res, ValueLayout.JAVA_FLOAT, ((long) p * rows + (y0 - a)) * w * Float.BYTES,
+                            alpha.data(), (p * h + y0) * w, (y1 - y0) * w);
+                for (Mat t : temps) t.release();
+            }
+        } finally {
+            for (Net net : nets.values()) net.close();
+            NativeHeap.trim();
+        }
+        return alpha;
+    }
+
+    /** A native view of a continuous float Mat of n x s floats. */
+    private static MemorySegment segment(Mat m, int n, Shape s) {
+        long count = (long) n * s.c() * s.h() * s.w();
+        if (!m.isContinuous() || m.depth() != opencv_core.CV_32F || m.total() != count)
+            throw new IllegalStateException("expected a continuous float blob of " + n + "x" + s + ", got " + m.total() + " values");
+        return MemorySegment.ofAddress(m.data().address()).reinterpret(count * Float.BYTES);
     }
 
     private static Mat need(Map<String, Mat> live, String tensor, String consumer) {
@@ -363,7 +478,12 @@ final class CpuEngine implements InferenceEngine {
     /** Compiles one piece for this size into an OpenCV net. */
     private void compile(Compiled size, NetStep step, int n) {
         Segment piece = step.piece();
-        byte[] model = OnnxCompiler.compile(piece, weights, n, size.shapes);
+        size.nets[step.index()] = load(piece, OnnxCompiler.compile(piece, weights, n, size.shapes));
+        size.outputNames[step.index()] = new StringVector(piece.outputs().toArray(String[]::new));
+    }
+
+    /** Loads an ONNX model into a CPU net with our settings. */
+    private static Net load(Segment piece, byte[] model) {
         Net net;
         try (BytePointer bytes = new BytePointer(model)) {
             net = opencv_dnn.readNetFromONNX(bytes, model.length);
@@ -376,8 +496,7 @@ final class CpuEngine implements InferenceEngine {
         net.setPreferableTarget(opencv_dnn.DNN_TARGET_CPU);
         // Winograd 3x3 convs: 20x the error (1.2e-4 vs 6e-6) and not faster here.
         net.enableWinograd(false);
-        size.nets[step.index()] = net;
-        size.outputNames[step.index()] = new StringVector(piece.outputs().toArray(String[]::new));
+        return net;
     }
 
     /** Adds the last forward's per-layer times to {@code timings}, keyed by op kind. */
