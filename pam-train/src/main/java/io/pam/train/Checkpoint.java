@@ -38,6 +38,8 @@ public final class Checkpoint {
         s.put("step", t.step);
         s.put("rng", t.rng.state());
         s.put("priorReady", t.priorReady);
+        var sized = s.putArray("sizedSteps");
+        for (int v : t.sizedSteps) sized.add(v);
         ObjectNode steps = s.putObject("optimiserSteps");
         t.opt.stepCounts().forEach(steps::put);
         s.put("trainConfig", t.cfg.toJson());
@@ -92,6 +94,8 @@ public final class Checkpoint {
         t.step = s.get("step").asInt();
         t.rng = new Rng(s.get("rng").asLong());
         t.priorReady = s.get("priorReady").asBoolean();
+        if (s.has("sizedSteps"))
+            for (int i = 0; i < t.sizedSteps.length; i++) t.sizedSteps[i] = s.get("sizedSteps").get(i).asInt();
         if (t.priorReady) t.prior.restore(c.tensors().get("prior"));
         t.history.restore(s.get("history").asText());
     }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,11 +20,13 @@ import java.util.Map;
  *
  * <pre>
  * pam train [--config train.json] [--out runs/x] [--resume runs/x/checkpoint.safetensors]
- *           [--data synthetic] [--&lt;option&gt; value ...]      (options: fields of {@link TrainConfig})
+ *           [--data synthetic|pipeline] [--&lt;option&gt; value ...]      (options: fields of {@link TrainConfig})
  * </pre>
  *
- * Data comes from a {@link DataProvider}; the built-in one is {@code synthetic} (procedural
- * smoke-test data); the project's data pipeline plugs in through the constructor.
+ * Data comes from a {@link DataProvider} named by the config's {@code data}: {@code synthetic}
+ * (procedural smoke-test data) or {@code pipeline} (the shared data folder, {@link PipelineData}).
+ * The backend is the config's {@code backend}: {@code auto} (the best available training backend
+ * found by {@link TrainingBackends}), {@code cpu} or {@code reference}.
  */
 public final class TrainCommand {
     /** Opens training and validation data for a config. */
@@ -42,7 +45,7 @@ public final class TrainCommand {
         }
 
         public BatchSource validation(TrainConfig cfg) {
-            return new SyntheticBatches(0x7A11DL, 1, cfg.crop());
+            return new SyntheticBatches(0x7A11DL, 1, cfg.validationCrop());
         }
     };
 
@@ -56,6 +59,22 @@ public final class TrainCommand {
     public TrainCommand(PrintStream out) {
         this.out = out;
         providers.put("synthetic", SYNTHETIC);
+        providers.put("pipeline", new DataProvider() {
+            private PipelineData data;
+
+            private PipelineData data() {
+                if (data == null) data = new PipelineData(io.pam.train.data.DataPaths.requireSharedData());
+                return data;
+            }
+
+            public BatchSource training(TrainConfig cfg, long seed) {
+                return data().training(cfg, seed);
+            }
+
+            public BatchSource validation(TrainConfig cfg) {
+                return data().validation(cfg);
+            }
+        });
     }
 
     /** Registers a data provider under a name for {@code --data}. */
@@ -73,6 +92,7 @@ public final class TrainCommand {
         Map<String, String> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--verbose")) continue; // the pam CLI's global flag
             if (a.equals("-h") || a.equals("--help")) {
                 out.println(usage());
                 return 0;
@@ -86,14 +106,7 @@ public final class TrainCommand {
         Path outDir = Path.of(opts.getOrDefault("out", "runs/train"));
         String resume = opts.remove("resume");
         String configFile = opts.remove("config");
-        String data = opts.getOrDefault("data", "synthetic");
         opts.remove("out");
-        opts.remove("data");
-        DataProvider provider = providers.get(data);
-        if (provider == null) {
-            out.println("unknown data '" + data + "'; known: " + String.join(", ", providers.keySet()));
-            return 2;
-        }
         TrainConfig cfg;
         try {
             cfg = resume != null ? Checkpoint.config(Path.of(resume))
@@ -103,9 +116,20 @@ public final class TrainCommand {
             out.println(e.getMessage());
             return 2;
         }
+        DataProvider provider = providers.get(cfg.data());
+        if (provider == null) {
+            out.println("unknown data '" + cfg.data() + "'; known: " + String.join(", ", providers.keySet()));
+            return 2;
+        }
+        TrainingBackend backend;
+        try {
+            backend = TrainingBackends.resolve(cfg.backend());
+        } catch (RuntimeException e) { // unknown name, or a named backend that is not available here
+            out.println(e.getMessage());
+            return 2;
+        }
         Files.createDirectories(outDir);
         Files.writeString(outDir.resolve("train-config.json"), cfg.toJson());
-        TrainingBackend backend = TrainingBackends.resolve(cfg.backend());
         out.println("training " + cfg.network() + " network with backend '" + backend.name() + "', " + cfg.threads()
                 + " threads; output in " + outDir);
         final TrainConfig c = cfg;
@@ -118,9 +142,18 @@ public final class TrainCommand {
 
                 public void checkpoint(Trainer t) {
                     try {
-                        Checkpoint.save(t, ckpt);
+                        // write aside, then rename: a run killed while writing keeps its last good checkpoint
+                        Path tmp = outDir.resolve("checkpoint.safetensors.tmp");
+                        Checkpoint.save(t, tmp);
+                        Files.move(tmp, ckpt, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                        Path half = outDir.resolve("weights-fp16.safetensors"), halfTmp = outDir.resolve("weights-fp16.safetensors.tmp");
+                        Safetensors.write(halfTmp, t.weights(), Safetensors.DType.F16, Map.of("pam.trainConfig", c.toJson(),
+                                "pam.trainState", "stage " + t.stage() + " step " + t.step()));
+                        Files.move(halfTmp, half, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                        Curves.write(t.history(), outDir);
+                        out.println("checkpoint: stage " + t.stage() + " step " + t.step() + " -> " + ckpt + ", " + half);
                     } catch (IOException e) {
-                        throw new java.io.UncheckedIOException("cannot write checkpoint " + ckpt, e);
+                        throw new java.io.UncheckedIOException("cannot write checkpoint into " + outDir, e);
                     }
                 }
 
@@ -149,11 +182,14 @@ public final class TrainCommand {
     static String usage() {
         return """
                 usage: pam train [--config train.json] [--out DIR] [--resume DIR/checkpoint.safetensors]
-                                 [--data synthetic] [--OPTION VALUE ...]
+                                 [--data synthetic|pipeline] [--backend auto|cpu|reference] [--OPTION VALUE ...]
                 OPTION is any field of the training config (camelCase or kebab-case), e.g.
                   --network paper|tiny  --backend auto|cpu|reference  --threads 2  --batch 4  --crop 256
                   --stage1-steps N  --stage2-steps N  --stage3-steps N  --lr 3e-4  --validate-every N
-                Writes DIR/checkpoint.safetensors (resumable), DIR/loss.png, DIR/validation.png,
-                DIR/train-config.json and, at the end, DIR/pam-<network>.safetensors.""";
+                  --checkpoint-minutes 10  --validation-crop 320
+                Writes DIR/checkpoint.safetensors (resumable; every checkpointEvery steps, every
+                checkpointMinutes and at stage ends), DIR/weights-fp16.safetensors (inference weights
+                at each checkpoint), DIR/loss.png, DIR/validation.png, DIR/train-config.json and, at
+                the end, DIR/pam-<network>.safetensors.""";
     }
 }

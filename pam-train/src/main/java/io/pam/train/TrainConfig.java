@@ -7,7 +7,9 @@ import io.pam.net.NetworkConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,12 +39,22 @@ import java.util.Map;
  * @param validateEvery    steps between validations (0 = only at stage ends)
  * @param validationImages images of the validation source used per validation
  * @param checkpointEvery  steps between checkpoints (the data stream is reseeded at the same points)
+ * @param checkpointMinutes wall-clock minutes between extra checkpoints (0 = none); the data stream
+ *                         is reseeded there too, so resuming stays exact
+ * @param data             training data: {@code synthetic} (procedural smoke data) or {@code pipeline}
+ *                         (real + procedural foregrounds over the background photos of the shared data)
+ * @param validationCrop   side of the fixed validation crops (pipeline data: centred on unknown
+ *                         pixels of the held-aside real photos; full photos are too slow on a CPU)
+ * @param stageMinutes     optional wall-clock budgets of stages 1..3 (3 entries; 0 = use the step
+ *                         count): a stage with a budget times its first {@value Trainer#SIZING_STEPS}
+ *                         steps and fixes its step count to fill the budget (saved in checkpoints)
  */
 public record TrainConfig(String network, String backend, int threads, long seed, int batch, int crop, int accumulate,
                           int stage1Steps, int stage2Steps, int stage3Steps, int bnBatches,
                           double lr, double beta1, double beta2, double weightDecay,
                           int priorImages, int priorCandidates, int priorDraws, double priorSmoothing, double gumbelTau,
-                          int logEvery, int validateEvery, int validationImages, int checkpointEvery) {
+                          int logEvery, int validateEvery, int validationImages, int checkpointEvery,
+                          double checkpointMinutes, String data, int validationCrop, double[] stageMinutes) {
 
     public TrainConfig {
         if (!network.equals("paper") && !network.equals("tiny"))
@@ -55,20 +67,42 @@ public record TrainConfig(String network, String backend, int threads, long seed
         if (!(gumbelTau > 0)) throw new IllegalArgumentException("gumbelTau must be > 0");
         if (logEvery < 1 || validateEvery < 0 || validationImages < 1 || checkpointEvery < 1)
             throw new IllegalArgumentException("logEvery, validationImages, checkpointEvery must be >= 1; validateEvery >= 0");
+        if (!(checkpointMinutes >= 0)) throw new IllegalArgumentException("checkpointMinutes must be >= 0, got " + checkpointMinutes);
+        if (data == null || data.isBlank()) throw new IllegalArgumentException("data must name a data source (synthetic, pipeline)");
+        stageMinutes = stageMinutes == null ? new double[3] : stageMinutes.clone();
+        if (stageMinutes.length != 3) throw new IllegalArgumentException("stageMinutes needs 3 entries (stages 1..3), got " + stageMinutes.length);
+        for (double m : stageMinutes) if (!(m >= 0)) throw new IllegalArgumentException("stageMinutes must be >= 0");
+        if (validationCrop <= 0 || validationCrop % 32 != 0)
+            throw new IllegalArgumentException("validationCrop must be a positive multiple of 32, got " + validationCrop);
     }
 
     /** The paper's recipe on the paper network (step counts sized for a long CPU run). */
     public static TrainConfig paper() {
         return new TrainConfig("paper", "auto", Runtime.getRuntime().availableProcessors(), 1, 4, 256, 1,
                 40000, 20000, 20000, 200, 3e-4, 0.5, 0.999, 3e-5, 1000, 10, 4, 0.1, 1.0,
-                20, 2000, 18, 500);
+                20, 2000, 18, 500, 10, "pipeline", 320, null);
     }
 
     /** A CI-sized run: tiny network, small crops, a few hundred steps over all stages. */
     public static TrainConfig ci() {
         return new TrainConfig("tiny", "auto", 2, 7, 4, 64, 1,
-                160, 80, 60, 8, 3e-3, 0.5, 0.999, 3e-5, 32, 10, 4, 0.1, 1.0,
-                20, 100, 16, 20);
+                160, 80, 60, 32, 3e-3, 0.5, 0.999, 3e-5, 32, 10, 4, 0.1, 1.0,
+                20, 100, 16, 20, 0, "synthetic", 64, null);
+    }
+
+    @Override
+    public double[] stageMinutes() {
+        return stageMinutes.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainConfig c && toJson().equals(c.toJson());
+    }
+
+    @Override
+    public int hashCode() {
+        return toJson().hashCode();
     }
 
     public NetworkConfig networkConfig() {
@@ -112,7 +146,12 @@ public record TrainConfig(String network, String backend, int threads, long seed
             String key = camel(e.getKey());
             if (!m.containsKey(key))
                 throw new IllegalArgumentException("unknown training option '" + e.getKey() + "'; known: " + String.join(", ", m.keySet()));
-            m.put(key, e.getValue());
+            if (key.equals("stageMinutes")) {
+                // "45,10,5": minutes of stages 1, 2 and 3
+                List<Double> minutes = new ArrayList<>();
+                for (String v : e.getValue().split(",")) minutes.add(Double.valueOf(v.trim()));
+                m.put(key, minutes);
+            } else m.put(key, e.getValue());
         }
         try {
             return JSON.convertValue(m, TrainConfig.class);

@@ -245,10 +245,34 @@ public final class TrainGraph {
                     flow(g, in.get(1), r[1]);
                 }
                 case Op.CostEmbedding e -> addParam(grads, touched, n.name() + ".weight", ops.embeddingBackward(d, e, pass.budget));
-                case Op.Composite c -> flow(g, in.get(0), ops.compositeBackward(pass.out.get(in.get(0)), pass.input, d));
+                case Op.Composite c -> {
+                    Tensor pred = pass.out.get(in.get(0));
+                    flow(g, in.get(0), restoring(pred, pass.input, d, ops.compositeBackward(pred, pass.input, d)));
+                }
             }
         }
         return touched;
+    }
+
+    /**
+     * The clamp's gradient with a restoring pass-through: the exact derivative of
+     * {@code clamp(pred, 0, 1)} is 0 outside (0, 1), so a pixel whose prediction has left the range
+     * gets no signal and can stay stuck there. Where the loss asks to move such a prediction back
+     * towards the range ({@code pred <= 0} and {@code dAlpha < 0}, or {@code pred >= 1} and
+     * {@code dAlpha > 0}) the gradient passes as if the clamp were the identity; everywhere else
+     * it is the exact one. Inside (0, 1) nothing changes (the gradient checks run there).
+     */
+    static Tensor restoring(Tensor pred, Tensor input, Tensor dAlpha, Tensor exact) {
+        float[] out = exact.data().clone();
+        int plane = pred.plane();
+        for (int n = 0; n < pred.n(); n++) {
+            int pb = pred.index(n, 0, 0, 0), ub = input.index(n, 4, 0, 0);
+            for (int i = 0; i < plane; i++) {
+                float v = pred.data()[pb + i], d = dAlpha.data()[pb + i];
+                if (v <= 0f && d < 0f || v >= 1f && d > 0f) out[pb + i] = d * input.data()[ub + i];
+            }
+        }
+        return new Tensor(exact.n(), exact.c(), exact.h(), exact.w(), out);
     }
 
     private void flow(Map<String, Tensor> g, String name, Tensor d) {

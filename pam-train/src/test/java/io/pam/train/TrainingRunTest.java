@@ -39,8 +39,12 @@ class TrainingRunTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("OPEN: validation L1 falls only 17% (0.358 -> 0.297) in the CI run, not the required 30%; "
-            + "stage 3 and the BN re-estimation raise it again. Kept visible until fixed; takes ~4 min on 2 cores.")
+    @org.junit.jupiter.api.Disabled("OPEN (diagnosed, not fixed): (1) stage 1 learns slowly on this data: L1 0.345-0.358 -> 0.30 "
+            + "in 160 steps (running and batch statistics agree within 3-10%, so not a BN train/eval mismatch); (2) the tiny net's "
+            + "whole cost range (3.64-3.73 GMAC) lies inside ONE integer budget (4), so the prior has one row, stage 3 and the BN "
+            + "re-estimation only ever see budget 4 (unconstrained routes) and the cheaper validation budgets get statistics of "
+            + "other routes (L1 at '70' 0.31 -> 0.60 after re-estimation). Fix: a budget grid scaled to the network's cost range. "
+            + "~15 min on 2 loaded cores.")
     void allStagesLearnAndRespectTheBudget(@TempDir Path dir) throws Exception {
         TrainConfig cfg = small();
         List<String> lines = new ArrayList<>();
