@@ -26,7 +26,13 @@ public final class OrtModel implements AutoCloseable {
     private final OrtSession session;
 
     public OrtModel(byte[] model) {
+        this(model, null);
+    }
+
+    /** @param profilePrefix when not null, ONNX Runtime writes a per-node profile under this prefix */
+    public OrtModel(byte[] model, String profilePrefix) {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            if (profilePrefix != null) options.enableProfiling(profilePrefix);
             session = env.createSession(model, options);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not load the model: " + e.getMessage(), e);
@@ -67,6 +73,15 @@ public final class OrtModel implements AutoCloseable {
             throw new IllegalStateException("ONNX Runtime run failed: " + e.getMessage(), e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Ends profiling; returns the profile file (Chrome trace JSON, one event per node run). */
+    public String endProfiling() {
+        try {
+            return session.endProfiling();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime profiling: " + e.getMessage(), e);
         }
     }
 

@@ -86,4 +86,20 @@ class CpuBackendTest {
             assertThat(again.data()).containsExactly(first.data());
         }
     }
+
+    @Test
+    void largeInputModeBuildsAndFreesNetsPerCallWithIdenticalResults() {
+        assumeTrue(new CpuBackend().isAvailable());
+        Tensor x = Inputs.random(1, 96, 64, 12);
+        try (CpuEngine cached = new CpuEngine(TINY, W, EngineOptions.defaults());
+             CpuEngine perCall = new CpuEngine(TINY, W, EngineOptions.defaults()).cacheMaxPixels(0)) {
+            for (String r : new String[] {"1111", "0101"}) {
+                Tensor a = cached.run(x, PathSelector.fixed(COST, Route.parse(r), 60));
+                Tensor b = perCall.run(x, PathSelector.fixed(COST, Route.parse(r), 60));
+                Tensor c = perCall.run(x, PathSelector.fixed(COST, Route.parse(r), 60));
+                assertThat(b.data()).as("route %s, nets built per call vs cached", r).containsExactly(a.data());
+                assertThat(c.data()).as("route %s, second per-call run", r).containsExactly(a.data());
+            }
+        }
+    }
 }

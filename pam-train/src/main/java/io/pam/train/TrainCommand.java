@@ -1,0 +1,159 @@
+package io.pam.train;
+
+import io.pam.net.Safetensors;
+import io.pam.net.Weights;
+import io.pam.spi.TrainingBackend;
+import io.pam.spi.TrainingBackends;
+import io.pam.spi.TrainingOps;
+import io.pam.train.data.BatchSource;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code pam train}: runs the training recipe, printing progress, writing checkpoints, curves and
+ * the final weights into an output folder.
+ *
+ * <pre>
+ * pam train [--config train.json] [--out runs/x] [--resume runs/x/checkpoint.safetensors]
+ *           [--data synthetic] [--&lt;option&gt; value ...]      (options: fields of {@link TrainConfig})
+ * </pre>
+ *
+ * Data comes from a {@link DataProvider}; the built-in one is {@code synthetic} (procedural
+ * smoke-test data); the project's data pipeline plugs in through the constructor.
+ */
+public final class TrainCommand {
+    /** Opens training and validation data for a config. */
+    public interface DataProvider {
+        /** An endless seeded stream of training batches of {@code cfg.batch()} crops of {@code cfg.crop()}. */
+        BatchSource training(TrainConfig cfg, long seed);
+
+        /** The held-aside validation images (the same sequence on every call). */
+        BatchSource validation(TrainConfig cfg);
+    }
+
+    /** Procedural data ({@link SyntheticBatches}) for smoke runs. */
+    public static final DataProvider SYNTHETIC = new DataProvider() {
+        public BatchSource training(TrainConfig cfg, long seed) {
+            return new SyntheticBatches(seed, cfg.batch(), cfg.crop());
+        }
+
+        public BatchSource validation(TrainConfig cfg) {
+            return new SyntheticBatches(0x7A11DL, 1, cfg.crop());
+        }
+    };
+
+    private final Map<String, DataProvider> providers = new LinkedHashMap<>();
+    private final PrintStream out;
+
+    public TrainCommand() {
+        this(System.out);
+    }
+
+    public TrainCommand(PrintStream out) {
+        this.out = out;
+        providers.put("synthetic", SYNTHETIC);
+    }
+
+    /** Registers a data provider under a name for {@code --data}. */
+    public TrainCommand withData(String name, DataProvider provider) {
+        providers.put(name, provider);
+        return this;
+    }
+
+    public static void main(String[] args) throws IOException {
+        System.exit(new TrainCommand().run(args));
+    }
+
+    /** Runs the command; returns the exit status (0 = success, 2 = bad arguments). */
+    public int run(String[] args) throws IOException {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                out.println(usage());
+                return 0;
+            }
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                out.println("bad argument '" + a + "' (options are --name value)\n" + usage());
+                return 2;
+            }
+            opts.put(a.substring(2), args[++i]);
+        }
+        Path outDir = Path.of(opts.getOrDefault("out", "runs/train"));
+        String resume = opts.remove("resume");
+        String configFile = opts.remove("config");
+        String data = opts.getOrDefault("data", "synthetic");
+        opts.remove("out");
+        opts.remove("data");
+        DataProvider provider = providers.get(data);
+        if (provider == null) {
+            out.println("unknown data '" + data + "'; known: " + String.join(", ", providers.keySet()));
+            return 2;
+        }
+        TrainConfig cfg;
+        try {
+            cfg = resume != null ? Checkpoint.config(Path.of(resume))
+                    : configFile != null ? TrainConfig.read(Path.of(configFile)) : TrainConfig.paper();
+            cfg = cfg.with(opts);
+        } catch (IllegalArgumentException e) {
+            out.println(e.getMessage());
+            return 2;
+        }
+        Files.createDirectories(outDir);
+        Files.writeString(outDir.resolve("train-config.json"), cfg.toJson());
+        TrainingBackend backend = TrainingBackends.resolve(cfg.backend());
+        out.println("training " + cfg.network() + " network with backend '" + backend.name() + "', " + cfg.threads()
+                + " threads; output in " + outDir);
+        final TrainConfig c = cfg;
+        Path ckpt = outDir.resolve("checkpoint.safetensors");
+        try (TrainingOps ops = backend.open(cfg.threads())) {
+            Trainer.Listener listener = new Trainer.Listener() {
+                public void line(String text) {
+                    out.println(text);
+                }
+
+                public void checkpoint(Trainer t) {
+                    try {
+                        Checkpoint.save(t, ckpt);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException("cannot write checkpoint " + ckpt, e);
+                    }
+                }
+
+                public void validated(Trainer t) {
+                    try {
+                        Curves.write(t.history(), outDir);
+                    } catch (IOException e) {
+                        out.println("warning: cannot write curves: " + e.getMessage());
+                    }
+                }
+            };
+            Trainer trainer = new Trainer(cfg, ops, seed -> provider.training(c, seed), () -> provider.validation(c), listener);
+            if (resume != null) {
+                Checkpoint.restore(trainer, Path.of(resume));
+                out.println("resumed at stage " + trainer.stage() + " step " + trainer.step());
+            }
+            trainer.run();
+            Weights w = trainer.weights();
+            Path weights = outDir.resolve("pam-" + cfg.network() + ".safetensors");
+            Safetensors.write(weights, w, Safetensors.DType.F32, Map.of("pam.trainConfig", cfg.toJson()));
+            out.println("done: weights in " + weights);
+        }
+        return 0;
+    }
+
+    static String usage() {
+        return """
+                usage: pam train [--config train.json] [--out DIR] [--resume DIR/checkpoint.safetensors]
+                                 [--data synthetic] [--OPTION VALUE ...]
+                OPTION is any field of the training config (camelCase or kebab-case), e.g.
+                  --network paper|tiny  --backend auto|cpu|reference  --threads 2  --batch 4  --crop 256
+                  --stage1-steps N  --stage2-steps N  --stage3-steps N  --lr 3e-4  --validate-every N
+                Writes DIR/checkpoint.safetensors (resumable), DIR/loss.png, DIR/validation.png,
+                DIR/train-config.json and, at the end, DIR/pam-<network>.safetensors.""";
+    }
+}

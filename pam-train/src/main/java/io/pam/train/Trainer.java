@@ -1,0 +1,454 @@
+package io.pam.train;
+
+import io.pam.Route;
+import io.pam.net.CostModel;
+import io.pam.net.NetworkSpec;
+import io.pam.net.PathSelector;
+import io.pam.net.Tensor;
+import io.pam.net.Weights;
+import io.pam.spi.TrainingOps;
+import io.pam.train.data.Batch;
+import io.pam.train.data.BatchSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
+
+/**
+ * The paper's training recipe as a resumable state machine:
+ * stage 1 (full network, L_alpha) -> stage 2 (SPOS warm-up, L_alpha + 0.05 L_ds) -> path prior
+ * -> stage 3 (Algorithm 1, L_alpha + 0.05 L_ds + 0.05 L_pt) -> stage 4 (BatchNorm
+ * re-estimation under learned routing) -> done. Every random choice comes from one {@link Rng}
+ * and the data stream is reopened with a seed derived from (stage, step) at every checkpoint
+ * boundary, so a run resumed from a checkpoint continues bit for bit.
+ */
+public final class Trainer {
+    /** Stage numbers; {@link #DONE} after the BatchNorm re-estimation. */
+    public static final int FULL = 1, SPOS = 2, PATHS = 3, BN = 4, DONE = 5;
+    static final double W_COMP = 0.25, W_LAP = 0.5, W_DS = 0.05, W_PT = 0.05;
+
+    /** Receives progress lines and events; the command prints them. */
+    public interface Listener {
+        void line(String text);
+
+        default void checkpoint(Trainer trainer) {}
+
+        default void validated(Trainer trainer) {}
+    }
+
+    final TrainConfig cfg;
+    final NetworkSpec spec;
+    final CostModel costs;
+    final TrainGraph graph;
+    final LongFunction<BatchSource> trainData;
+    final Supplier<BatchSource> validationData;
+    final Listener listener;
+    final Route full = Route.full(NetworkSpec.GROUPS);
+
+    Map<String, float[]> params;
+    Map<String, float[]> teacher;
+    RAdam opt;
+    Rng rng;
+    PathPrior prior;
+    boolean priorReady;
+    int stage = FULL, step;
+    final History history = new History();
+    private BatchSource source;
+    private long lastLogNanos;
+    private int samplesSinceLog;
+    private int networkLabels, labels, infeasibleNetworkRoutes;
+
+    public Trainer(TrainConfig cfg, TrainingOps ops, LongFunction<BatchSource> trainData, Supplier<BatchSource> validationData,
+                   Listener listener) {
+        this.cfg = cfg;
+        this.spec = NetworkSpec.of(cfg.networkConfig());
+        this.costs = new CostModel(spec);
+        this.graph = new TrainGraph(spec, ops);
+        this.trainData = trainData;
+        this.validationData = validationData;
+        this.listener = listener;
+        this.params = Weights.init(spec, cfg.seed()).copyOf();
+        this.opt = newOptimiser();
+        this.rng = new Rng(Rng.mix(cfg.seed(), 0xC0FFEE));
+        this.prior = new PathPrior(costs, cfg.priorCandidates(), cfg.priorSmoothing());
+    }
+
+    private RAdam newOptimiser() {
+        return new RAdam(cfg.beta1(), cfg.beta2(), cfg.weightDecay());
+    }
+
+    public NetworkSpec spec() {
+        return spec;
+    }
+
+    public int stage() {
+        return stage;
+    }
+
+    public int step() {
+        return step;
+    }
+
+    public TrainConfig config() {
+        return cfg;
+    }
+
+    public History history() {
+        return history;
+    }
+
+    public PathPrior prior() {
+        return priorReady ? prior : null;
+    }
+
+    /** The current weights (copy). */
+    public Weights weights() {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        params.forEach((k, v) -> m.put(k, v.clone()));
+        return Weights.of(spec, m);
+    }
+
+    int stageSteps(int s) {
+        return switch (s) {
+            case FULL -> cfg.stage1Steps();
+            case SPOS -> cfg.stage2Steps();
+            case PATHS -> cfg.stage3Steps();
+            default -> 0;
+        };
+    }
+
+    /** Steps of all three stages before the current one plus the current step. */
+    public int globalStep() {
+        int g = step;
+        for (int s = FULL; s < Math.min(stage, BN); s++) g += stageSteps(s);
+        return g;
+    }
+
+    int totalSteps() {
+        return cfg.stage1Steps() + cfg.stage2Steps() + cfg.stage3Steps();
+    }
+
+    /** Runs to the end. */
+    public void run() {
+        runUntil(DONE, 0);
+    }
+
+    /**
+     * Runs until the state reaches ({@code stopStage}, {@code stopStep}) or the end; the state at
+     * a stop is a checkpoint boundary when {@code stopStep} is a multiple of checkpointEvery.
+     */
+    public void runUntil(int stopStage, int stopStep) {
+        try {
+            while (stage < DONE) {
+                if (stage == stopStage && step == stopStep) return;
+                if (stage == PATHS && !priorReady) {
+                    estimatePrior();
+                    listener.checkpoint(this);
+                }
+                if (stage == BN) {
+                    reestimateNorms();
+                    stage = DONE;
+                    step = 0;
+                    validate();
+                    listener.checkpoint(this);
+                    return;
+                }
+                if (step >= stageSteps(stage)) {
+                    endStage();
+                    continue;
+                }
+                if (step % cfg.checkpointEvery() == 0 || source == null) reopenSource();
+                if (globalStep() == 0 && history.validations.isEmpty()) validate();
+                trainStep();
+                step++;
+                if (step % cfg.logEvery() == 0) log();
+                if (cfg.validateEvery() > 0 && globalStep() % cfg.validateEvery() == 0) validate();
+                if (step % cfg.checkpointEvery() == 0) listener.checkpoint(this);
+            }
+        } finally {
+            closeSource();
+        }
+    }
+
+    private void endStage() {
+        validate();
+        if (stage == FULL) teacher = copy(params);
+        stage++;
+        step = 0;
+        opt = newOptimiser();
+        closeSource();
+        listener.line(String.format("--- stage %d done; starting %s", stage - 1, stageName(stage)));
+        listener.checkpoint(this);
+    }
+
+    static String stageName(int s) {
+        return switch (s) {
+            case FULL -> "stage 1 (full network)";
+            case SPOS -> "stage 2 (SPOS warm-up)";
+            case PATHS -> "stage 3 (performance-aware path learning)";
+            case BN -> "BatchNorm re-estimation";
+            default -> "done";
+        };
+    }
+
+    private void reopenSource() {
+        closeSource();
+        source = trainData.apply(Rng.mix(cfg.seed(), stage, step));
+    }
+
+    private void closeSource() {
+        if (source != null) source.close();
+        source = null;
+    }
+
+    private static Map<String, float[]> copy(Map<String, float[]> m) {
+        Map<String, float[]> c = new LinkedHashMap<>();
+        m.forEach((k, v) -> c.put(k, v.clone()));
+        return c;
+    }
+
+    // ---- one optimiser step ---------------------------------------------------------------
+
+    private void trainStep() {
+        Map<String, float[]> grads = new HashMap<>();
+        Set<String> touched = new HashSet<>();
+        double[] parts = new double[6];
+        Route spos = stage == SPOS ? new Route(rng.nextInt(1 << NetworkSpec.GROUPS), NetworkSpec.GROUPS) : null;
+        for (int k = 0; k < cfg.accumulate(); k++) {
+            Batch b = source.next();
+            samplesSinceLog += b.size();
+            double[] p = switch (stage) {
+                case FULL -> microStep(b, full, costs.largest() + 1, false, grads, touched);
+                case SPOS -> microStep(b, spos, costs.largest() + 1, false, grads, touched);
+                default -> pathStep(b, grads, touched);
+            };
+            for (int i = 0; i < parts.length; i++) parts[i] += p[i] / cfg.accumulate();
+        }
+        if (cfg.accumulate() > 1)
+            for (float[] g : grads.values()) for (int i = 0; i < g.length; i++) g[i] /= cfg.accumulate();
+        double lr = RAdam.cosineLr(cfg.lr(), step, stageSteps(stage));
+        opt.step(params, grads, touched, lr);
+        history.addLoss(globalStep() + 1, stage, lr, parts);
+    }
+
+    /** Forward/backward along a route; returns {total, l1, comp, lap, ds, pt}. */
+    private double[] microStep(Batch b, Route route, double budget, boolean pathLoss, Map<String, float[]> grads, Set<String> touched) {
+        Tensor teacherAlpha = stage >= SPOS ? teacherAlpha(b.input()) : null;
+        TrainGraph.Pass pass = graph.forward(params, b.input(), budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
+        Losses.Value l1 = Losses.l1(pass.alpha(), b.alpha(), b.input());
+        Losses.Value comp = Losses.composition(pass.alpha(), b.fg(), b.bg(), b.input());
+        Losses.Value lap = Losses.laplacian(pass.alpha(), b.alpha(), b.input());
+        Tensor g = Losses.axpy(Losses.axpy(l1.grad(), W_COMP, comp.grad()), W_LAP, lap.grad());
+        double total = l1.loss() + W_COMP * comp.loss() + W_LAP * lap.loss(), ds = 0, pt = 0;
+        if (teacherAlpha != null) {
+            Losses.Value d = Losses.charbonnier(pass.alpha(), teacherAlpha, b.input());
+            g = Losses.axpy(g, W_DS, d.grad());
+            ds = d.loss();
+            total += W_DS * ds;
+        }
+        Tensor[] dLogits = null;
+        if (pathLoss) {
+            Tensor[] logits = new Tensor[NetworkSpec.GROUPS];
+            for (int i = 0; i < logits.length; i++) logits[i] = pass.output(spec.group(i + 1).logits());
+            dLogits = new Tensor[NetworkSpec.GROUPS];
+            pt = Losses.pathCrossEntropy(logits, route, dLogits);
+            for (Tensor d : dLogits) for (int i = 0; i < d.data().length; i++) d.data()[i] *= (float) W_PT;
+            total += W_PT * pt;
+        }
+        touched.addAll(graph.backward(pass, params, g, dLogits, grads));
+        return new double[] {total, l1.loss(), comp.loss(), lap.loss(), ds, pt};
+    }
+
+    private Tensor teacherAlpha(Tensor input) {
+        return graph.forward(teacher, input, costs.largest() + 1, TrainGraph.Router.fixed(full), TrainGraph.Mode.EVAL).alpha();
+    }
+
+    /** Algorithm 1 for one batch: pick the label route, then train along it. */
+    private double[] pathStep(Batch b, Map<String, float[]> grads, Set<String> touched) {
+        int budget = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
+        List<Route> drawn = prior.draw(budget, cfg.priorDraws(), rng);
+        double[] errs = new double[drawn.size()];
+        for (int i = 0; i < errs.length; i++) errs[i] = evalError(b, drawn.get(i), budget);
+        double[] noise = new double[2 * NetworkSpec.GROUPS];
+        for (int i = 0; i < noise.length; i++) noise[i] = rng.gumbel();
+        TrainGraph.Pass np = networkRoute(b, budget, noise);
+        Route network = np.route();
+        double netErr = Double.NaN;
+        if (costs.gmac(network) < budget) netErr = Losses.l1(np.alpha(), b.alpha(), b.input()).loss();
+        else infeasibleNetworkRoutes++;
+        Route label = PathLabel.choose(network, netErr, drawn, errs, costs, budget);
+        labels++;
+        if (label.equals(network)) networkLabels++;
+        history.addLabel(budget, label, costs.gmac(label));
+        return microStep(b, label, budget, true, grads, touched);
+    }
+
+    /** L1 of a route on a batch, batch statistics, nothing kept. */
+    private double evalError(Batch b, Route r, double budget) {
+        TrainGraph.Pass p = graph.forward(params, b.input(), budget, TrainGraph.Router.fixed(r), TrainGraph.Mode.BATCH_STATS);
+        return Losses.l1(p.alpha(), b.alpha(), b.input()).loss();
+    }
+
+    /**
+     * The network's own route: at each selection layer, the batch-mean logits plus Gumbel noise
+     * (temperature tau), hard argmax. The budget is not enforced here: an infeasible choice is
+     * what Algorithm 1 corrects with a prior label.
+     */
+    private TrainGraph.Pass networkRoute(Batch b, double budget, double[] noise) {
+        TrainGraph.Router gumbel = (g, logits) -> {
+            double[] m = meanLogits(logits);
+            double c = (m[0] + noise[2 * (g - 1)]) / cfg.gumbelTau(), y = (m[1] + noise[2 * (g - 1) + 1]) / cfg.gumbelTau();
+            return c >= y;
+        };
+        // one pass both decides the route and evaluates it (batch statistics, nothing kept)
+        return graph.forward(params, b.input(), budget, gumbel, TrainGraph.Mode.BATCH_STATS);
+    }
+
+    static double[] meanLogits(Tensor logits) {
+        double a = 0, b = 0;
+        for (int n = 0; n < logits.n(); n++) {
+            a += logits.data()[2 * n];
+            b += logits.data()[2 * n + 1];
+        }
+        return new double[] {a / logits.n(), b / logits.n()};
+    }
+
+    // ---- between and after stages ---------------------------------------------------------
+
+    /** Runs all 16 routes on N_val composites and fills the prior (paper eq. 7). */
+    void estimatePrior() {
+        listener.line("--- estimating the path prior on " + cfg.priorImages() + " composites (all 16 routes)");
+        List<double[]> errors = new ArrayList<>();
+        try (BatchSource src = trainData.apply(Rng.mix(cfg.seed(), 0x9A7)) ) {
+            while (errors.size() < cfg.priorImages()) {
+                Batch b = src.next();
+                double[][] per = new double[b.size()][1 << NetworkSpec.GROUPS];
+                for (Route r : Route.all(NetworkSpec.GROUPS)) {
+                    TrainGraph.Pass p = graph.forward(params, b.input(), costs.largest() + 1, TrainGraph.Router.fixed(r),
+                            TrainGraph.Mode.BATCH_STATS);
+                    double[] l1 = Validation.perImageL1(p.alpha(), b.alpha(), b.input());
+                    for (int i = 0; i < b.size(); i++) per[i][r.mask()] = l1[i];
+                }
+                for (int i = 0; i < b.size() && errors.size() < cfg.priorImages(); i++) errors.add(per[i]);
+            }
+        }
+        prior.estimate(errors);
+        priorReady = true;
+    }
+
+    /**
+     * Re-estimates every BatchNorm's running statistics under learned routing: batches with
+     * random integer budgets routed by {@link PathSelector}, batch statistics averaged per node
+     * (variance unbiased), replacing the momentum averages of training.
+     */
+    void reestimateNorms() {
+        if (cfg.bnBatches() == 0) return;
+        listener.line("--- re-estimating BatchNorm statistics on " + cfg.bnBatches() + " batches under learned routing");
+        Map<String, double[]> mean = new HashMap<>(), var = new HashMap<>();
+        Map<String, Integer> count = new HashMap<>();
+        try (BatchSource src = trainData.apply(Rng.mix(cfg.seed(), 0xB4))) {
+            for (int i = 0; i < cfg.bnBatches(); i++) {
+                Batch b = src.next();
+                int budget = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
+                PathSelector sel = new PathSelector(costs, budget);
+                TrainGraph.Pass p = graph.forward(params, b.input(), budget, selectorRouter(sel), TrainGraph.Mode.BATCH_STATS);
+                long m = (long) b.size() * b.input().plane();
+                for (String node : graph.normNodes()) {
+                    float[][] st = p.normStats(node);
+                    if (st == null) continue;
+                    // the element count differs per node resolution, but the unbiased factor is ~1 at these sizes
+                    double[] sm = mean.computeIfAbsent(node, k -> new double[st[0].length]);
+                    double[] sv = var.computeIfAbsent(node, k -> new double[st[0].length]);
+                    for (int c = 0; c < sm.length; c++) {
+                        sm[c] += st[0][c];
+                        sv[c] += 1.0 / ((double) st[1][c] * st[1][c]) - NetworkSpec.BN_EPS;
+                    }
+                    count.merge(node, 1, Integer::sum);
+                }
+            }
+        }
+        for (String node : mean.keySet()) {
+            int n = count.get(node);
+            float[] rm = params.get(node + ".bn.running_mean"), rv = params.get(node + ".bn.running_var");
+            for (int c = 0; c < rm.length; c++) {
+                rm[c] = (float) (mean.get(node)[c] / n);
+                rv[c] = (float) Math.max(var.get(node)[c] / n, 0);
+            }
+        }
+    }
+
+    static TrainGraph.Router selectorRouter(PathSelector sel) {
+        return (g, logits) -> {
+            double[] m = meanLogits(logits);
+            return sel.decide(g, new float[] {(float) m[0], (float) m[1]});
+        };
+    }
+
+    // ---- validation -----------------------------------------------------------------------
+
+    /**
+     * Validates on the held-aside images at the named budgets (GMAC@1024; for other networks
+     * the same fractions of their cost range): before stage 3 the most expensive feasible fixed
+     * route, from stage 3 on the learned routing. One image at a time, running statistics.
+     */
+    public void validate() {
+        Map<String, double[]> sums = new LinkedHashMap<>();
+        Map<String, Double> budgets = Validation.namedBudgets(costs);
+        int images = 0;
+        try (BatchSource src = validationData.get()) {
+            while (images < cfg.validationImages()) {
+                Batch b = src.next();
+                for (int i = 0; i < b.size() && images < cfg.validationImages(); i++, images++) {
+                    Batch one = Validation.slice(b, i);
+                    for (Map.Entry<String, Double> e : budgets.entrySet()) {
+                        double budget = e.getValue();
+                        TrainGraph.Router router = stage >= PATHS && priorReady
+                                ? selectorRouter(new PathSelector(costs, budget))
+                                : TrainGraph.Router.fixed(Validation.bestFixedRoute(costs, budget));
+                        TrainGraph.Pass p = graph.forward(params, one.input(), budget, router, TrainGraph.Mode.EVAL);
+                        if (!(costs.gmac(p.route()) < budget) && budget <= costs.largest())
+                            throw new IllegalStateException("validation route " + p.route() + " exceeds the budget " + budget);
+                        double[] m = Validation.metrics(p.alpha(), one.alpha(), one.input());
+                        double[] s = sums.computeIfAbsent(e.getKey(), k -> new double[4]);
+                        for (int j = 0; j < 3; j++) s[j] += m[j];
+                        s[3] += costs.gmac(p.route());
+                    }
+                }
+            }
+        }
+        StringBuilder line = new StringBuilder(String.format("validation stage %d step %d:", stage, step));
+        for (Map.Entry<String, double[]> e : sums.entrySet()) {
+            double[] s = e.getValue();
+            for (int j = 0; j < 4; j++) s[j] /= images;
+            history.addValidation(globalStep(), stage, e.getKey(), s);
+            line.append(String.format("  budget %s: SAD %.3f MSE(x1e3) %.3f L1 %.4f (%.2f GMAC)", e.getKey(), s[0], s[1] * 1e3, s[2], s[3]));
+        }
+        listener.line(line.toString());
+        listener.validated(this);
+    }
+
+    // ---- progress -------------------------------------------------------------------------
+
+    private void log() {
+        long now = System.nanoTime();
+        double secs = lastLogNanos == 0 ? Double.NaN : (now - lastLogNanos) / 1e9;
+        double rate = samplesSinceLog / secs;
+        lastLogNanos = now;
+        samplesSinceLog = 0;
+        double[] last = history.lastLoss();
+        int remaining = totalSteps() - globalStep();
+        double stepsPerSec = rate / (cfg.batch() * cfg.accumulate());
+        String eta = Double.isFinite(stepsPerSec) && stepsPerSec > 0 ? History.duration(remaining / stepsPerSec) : "?";
+        String labelInfo = stage == PATHS && labels > 0
+                ? String.format(" | network route chosen %.0f%%, infeasible %.0f%%", 100.0 * networkLabels / labels, 100.0 * infeasibleNetworkRoutes / labels)
+                : "";
+        listener.line(String.format("stage %d step %d/%d | loss %.4f (l1 %.4f comp %.4f lap %.4f ds %.4f pt %.4f) | lr %.2e | %.2f samples/s | ETA %s%s",
+                stage, step, stageSteps(stage), last[0], last[1], last[2], last[3], last[4], last[5],
+                RAdam.cosineLr(cfg.lr(), step, stageSteps(stage)), rate, eta, labelInfo));
+    }
+}
