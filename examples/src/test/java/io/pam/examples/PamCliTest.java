@@ -269,4 +269,14 @@ class PamCliTest {
         assertThat(pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", "x.png", "--trimap-policy", "fuzzy").err())
                 .contains("strict or nearest");
     }
+
+    @Test
+    void trainIsHandedToTheTrainer() {
+        CliFixtures.Run r = pam("train", "--help");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("--");
+        r = pam("train", "--data", "no-such-data", "--out", dir.resolve("run").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out() + r.err()).contains("no-such-data");
+    }
 }
