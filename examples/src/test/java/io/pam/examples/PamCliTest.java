@@ -187,12 +187,12 @@ class PamCliTest {
     void realPhotographsFromTheAlphamattingSet() throws Exception {
         Path data = CliFixtures.alphamattingDev();
         assumeThat(data).as("shared/data/alphamatting-dev beside the checkout").isNotNull();
-        // full size on the OpenCV backend; where it cannot load, a quarter of the size (about
-        // 200x150) on the plain-Java reference backend, which is slow
+        // half size (about 400x300) on the OpenCV backend; where it cannot load, a quarter of the
+        // size (about 200x150) on the plain-Java reference backend, which is slow
         boolean cpu = Backends.all().stream().anyMatch(b -> b.name().equals("cpu") && b.isAvailable());
         for (String n : new String[] {"GT01", "GT02"}) {
-            CliFixtures.downscale(data.resolve("image/" + n + ".png"), dir.resolve("img/" + n + ".png"), cpu ? 1 : 4);
-            CliFixtures.downscale(data.resolve("trimap1/" + n + ".png"), dir.resolve("tri/" + n + ".png"), cpu ? 1 : 4);
+            CliFixtures.downscale(data.resolve("image/" + n + ".png"), dir.resolve("img/" + n + ".png"), cpu ? 2 : 4);
+            CliFixtures.downscale(data.resolve("trimap1/" + n + ".png"), dir.resolve("tri/" + n + ".png"), cpu ? 2 : 4);
         }
         Path report = dir.resolve("r.json");
         CliFixtures.Run r = pam("matte", "--image", dir.resolve("img").toString(), "--trimap", dir.resolve("tri").toString(), "--out",
