@@ -21,6 +21,7 @@ final class CudaProbe {
             long v = Cudnn.version();
             if (v < 8000) return "cuDNN " + Cudnn.versionString() + " is too old: cuDNN 8 or 9 is required";
             Nvrtc.version();
+            CuDriver.init();
             return "";
         } catch (CudaException e) {
             return e.getMessage();

@@ -8,6 +8,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The CUDA runtime calls we use (libcudart). Device pointers are {@code long}s (see {@link Native}). */
 final class Cudart {
@@ -32,10 +34,25 @@ final class Cudart {
     private static final MethodHandle MALLOC_HOST = LIB.downcall("cudaMallocHost", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle FREE_HOST = LIB.downcall("cudaFreeHost", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     private static final MethodHandle MEMCPY = LIB.downcall("cudaMemcpy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MEMCPY_ASYNC = LIB.downcall("cudaMemcpyAsync",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MEMSET = LIB.downcall("cudaMemset", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MEM_GET_INFO = LIB.downcall("cudaMemGetInfo", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle DEVICE_SYNCHRONIZE = LIB.downcall("cudaDeviceSynchronize", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GET_LAST_ERROR = LIB.downcall("cudaGetLastError", FunctionDescriptor.of(JAVA_INT));
+
+    /** Live allocations (address to bytes) made through {@link #malloc} and {@link #mallocHost}: leak checks. */
+    private static final Map<Long, Long> DEVICE_LIVE = new ConcurrentHashMap<>(), PINNED_LIVE = new ConcurrentHashMap<>();
+
+    /** Bytes currently allocated on devices by this process through {@link #malloc} (all engines). */
+    static long liveDeviceBytes() {
+        return DEVICE_LIVE.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Bytes of page-locked host memory currently allocated through {@link #mallocHost} (all engines). */
+    static long livePinnedBytes() {
+        return PINNED_LIVE.values().stream().mapToLong(Long::longValue).sum();
+    }
 
     /** Throws naming the function and the runtime's error string unless {@code status} is success. */
     static void check(int status, String fn) {
@@ -103,7 +120,9 @@ final class Cudart {
             if (st != SUCCESS) {
                 check(st, "cudaMalloc(" + bytes + " bytes" + (st == 2 ? "; free " + memInfo()[0] + " of " + memInfo()[1] : "") + ")");
             }
-            return p.get(JAVA_LONG, 0);
+            long ptr = p.get(JAVA_LONG, 0);
+            DEVICE_LIVE.put(ptr, bytes);
+            return ptr;
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -112,6 +131,7 @@ final class Cudart {
     static void free(long ptr) {
         try {
             check((int) FREE.invokeExact(ptr), "cudaFree");
+            DEVICE_LIVE.remove(ptr);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -122,7 +142,9 @@ final class Cudart {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocate(ADDRESS);
             check((int) MALLOC_HOST.invokeExact(p, Math.max(bytes, 4L)), "cudaMallocHost(" + bytes + " bytes)");
-            return p.get(JAVA_LONG, 0);
+            long ptr = p.get(JAVA_LONG, 0);
+            PINNED_LIVE.put(ptr, bytes);
+            return ptr;
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -131,6 +153,7 @@ final class Cudart {
     static void freeHost(long ptr) {
         try {
             check((int) FREE_HOST.invokeExact(ptr), "cudaFreeHost");
+            PINNED_LIVE.remove(ptr);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -140,6 +163,19 @@ final class Cudart {
     static void memcpy(long dst, long src, long bytes, int kind) {
         try {
             check((int) MEMCPY.invokeExact(dst, src, bytes, kind), "cudaMemcpy");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * cudaMemcpyAsync on the legacy default stream (the stream of every launch, cuDNN call and
+     * copy of the engine, so ordering is kept). Returns at once when the host side is pinned;
+     * the caller must not touch the host buffer until a later synchronisation.
+     */
+    static void memcpyAsync(long dst, long src, long bytes, int kind) {
+        try {
+            check((int) MEMCPY_ASYNC.invokeExact(dst, src, bytes, kind, 0L), "cudaMemcpyAsync");
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -30,6 +30,9 @@ final class Kernels implements AutoCloseable {
                 return v;
             }
 
+            __device__ __forceinline__ int pam_min(int a, int b) { return a < b ? a : b; }
+            __device__ __forceinline__ int pam_max(int a, int b) { return a > b ? a : b; }
+
             #define PAM_LOOP(i, n) for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < (n); i += (i64)gridDim.x * blockDim.x)
 
             // y[c][p] = act(y[c][p] + bias[c]) in place
@@ -58,8 +61,8 @@ final class Kernels implements AutoCloseable {
                     const i64 ch = t / oh;
                     const float fy = fmaxf((oy + 0.5f) * sy - 0.5f, 0.0f);
                     const float fx = fmaxf((ox + 0.5f) * sx - 0.5f, 0.0f);
-                    const int y0 = min((int)fy, ih - 1), x0 = min((int)fx, iw - 1);
-                    const int y1 = min(y0 + 1, ih - 1), x1 = min(x0 + 1, iw - 1);
+                    const int y0 = pam_min((int)fy, ih - 1), x0 = pam_min((int)fx, iw - 1);
+                    const int y1 = pam_min(y0 + 1, ih - 1), x1 = pam_min(x0 + 1, iw - 1);
                     const float ly = fy - (float)y0, lx = fx - (float)x0;
                     const float* p = x + ch * ih * iw;
                     const float top = p[(i64)y0 * iw + x0] * (1.0f - lx) + p[(i64)y0 * iw + x1] * lx;
@@ -92,8 +95,8 @@ final class Kernels implements AutoCloseable {
                     const i64 t = i / ow;
                     const int oy = (int)(t % oh);
                     const i64 ch = t / oh;
-                    const int y0 = max(oy * s - pad, 0), y1 = min(oy * s - pad + k, ih);
-                    const int x0 = max(ox * s - pad, 0), x1 = min(ox * s - pad + k, iw);
+                    const int y0 = pam_max(oy * s - pad, 0), y1 = pam_min(oy * s - pad + k, ih);
+                    const int x0 = pam_max(ox * s - pad, 0), x1 = pam_min(ox * s - pad + k, iw);
                     const float* p = x + ch * ih * iw;
                     float sum = 0.0f;
                     for (int yy = y0; yy < y1; yy++)

@@ -56,7 +56,8 @@ final class Plan implements AutoCloseable {
     private final long[] slots;
     private final List<Step> steps = new ArrayList<>();
     private final Map<String, Integer> kinds = new TreeMap<>();
-    private long hostIn, hostInBytes;
+    /** Page-locked staging of the input and of alpha, allocated once per plan (fast, asynchronous DMA). */
+    private long hostIn, hostInBytes, hostOut, hostOutBytes;
     private long measureSpace, measureBytes;
     private long workspace, workspaceBytes;
 
@@ -77,6 +78,8 @@ final class Plan implements AutoCloseable {
             }
             hostInBytes = shapes.get(NetworkSpec.INPUT).size() * 4;
             hostIn = disposer.add(Cudart.mallocHost(hostInBytes), Cudart::freeHost);
+            hostOutBytes = shapes.get(NetworkSpec.OUTPUT).size() * 4;
+            hostOut = disposer.add(Cudart.mallocHost(hostOutBytes), Cudart::freeHost);
             if (settings.measureAlgorithms()) {
                 long free = Cudart.memInfo()[0];
                 measureBytes = Math.min(settings.workspaceLimitBytes(), free / 2) & ~0xFFFFL;
@@ -109,17 +112,34 @@ final class Plan implements AutoCloseable {
         return slots[p.slot()] + p.offset() * 4;
     }
 
-    /** Copies host data into a tensor's place through the pinned staging buffer. */
+    /**
+     * Starts copying host data into a tensor's place: chunks go into the pinned staging buffer
+     * (in parallel, {@link HostCopy}) and each chunk's DMA is queued on the default stream as
+     * soon as it is in place. Returns with the last transfers possibly still running; work
+     * queued afterwards on the default stream sees the data, and the staging buffer must not
+     * be rewritten before the next synchronisation (every run ends with one).
+     */
     void upload(String tensor, float[] data) {
         long bytes = (long) data.length * 4;
         if (bytes != memory.place(tensor).size() * 4 || bytes > hostInBytes)
             throw new IllegalArgumentException(tensor + ": " + data.length + " values, expected " + memory.place(tensor).size());
         MemorySegment staging = MemorySegment.ofAddress(hostIn).reinterpret(bytes);
-        MemorySegment.copy(data, 0, staging, JAVA_FLOAT, 0, data.length);
-        Cudart.memcpy(pointer(tensor), hostIn, bytes, Cudart.H2D);
+        long dst = pointer(tensor), src = hostIn;
+        HostCopy.toNative(data, staging, (off, n) -> Cudart.memcpyAsync(dst + off, src + off, n, Cudart.H2D));
     }
 
-    /** Copies a tensor to the host (synchronises with the device). */
+    /** Copies the network's output to a new host tensor through the pinned buffer (synchronises). */
+    Tensor downloadOutput() {
+        Shape s = shapes.get(NetworkSpec.OUTPUT);
+        long bytes = s.size() * 4;
+        if (bytes > hostOutBytes) throw new IllegalStateException("output staging holds " + hostOutBytes + " bytes, " + bytes + " needed");
+        Cudart.memcpy(hostOut, pointer(NetworkSpec.OUTPUT), bytes, Cudart.D2H);
+        float[] out = new float[Math.toIntExact(s.size())];
+        HostCopy.fromNative(MemorySegment.ofAddress(hostOut).reinterpret(bytes), out);
+        return new Tensor(1, s.c(), s.h(), s.w(), out);
+    }
+
+    /** Copies any tensor to the host through temporary memory (diagnostics; synchronises). */
     Tensor download(String tensor) {
         Shape s = shapes.get(tensor);
         if (s == null) throw new IllegalArgumentException("no tensor " + tensor);
@@ -271,17 +291,34 @@ final class Plan implements AutoCloseable {
 
     /** The fastest (measured) or best-ranked (heuristic) algorithm within the workspace limit. */
     private Choice choose(long xd, long x, long wd, long wPtr, long cd, long yd, long y, int math) {
-        List<Cudnn.AlgoPerf> perf = settings.measureAlgorithms() && measureSpace != 0
-                ? Cudnn.findAlgorithms(engine.cudnn, xd, x, wd, wPtr, cd, yd, y, measureSpace, measureBytes)
-                : Cudnn.heuristicAlgorithms(engine.cudnn, xd, wd, cd, yd);
+        String note = "";
+        if (settings.measureAlgorithms() && measureSpace != 0) {
+            try {
+                Choice c = pick(Cudnn.findAlgorithms(engine.cudnn, xd, x, wd, wPtr, cd, yd, y, measureSpace, measureBytes), math, "");
+                if (c != null) return c;
+                note = " (nothing measured)";
+            } catch (CudaException e) {
+                note = " (measuring failed: " + e.getMessage() + ")";
+            }
+        }
+        try {
+            Choice c = pick(Cudnn.heuristicAlgorithms(engine.cudnn, xd, wd, cd, yd), math, note.isEmpty() ? "" : " heuristic" + note);
+            if (c != null) return c;
+        } catch (CudaException e) {
+            note += " (heuristic failed: " + e.getMessage() + ")";
+        }
+        // IMPLICIT_GEMM needs no workspace and supports every geometry
+        return new Choice(0, math, "IMPLICIT_GEMM fallback" + note);
+    }
+
+    private Choice pick(List<Cudnn.AlgoPerf> perf, int math, String note) {
         for (Cudnn.AlgoPerf p : perf) {
             if (p.status() != 0 || p.memory() > settings.workspaceLimitBytes()) continue;
             // FP32 mode keeps FMA math whatever the perf entry says (DEFAULT_MATH may use TF32 on Ampere+)
             int mt = settings.math() == CudaSettings.MathMode.FP32 ? math : p.mathType();
-            return new Choice(p.algo(), mt, p.algoName());
+            return new Choice(p.algo(), mt, p.algoName() + note);
         }
-        // IMPLICIT_GEMM needs no workspace and supports every geometry
-        return new Choice(0, math, "IMPLICIT_GEMM (fallback)");
+        return null;
     }
 
     @Override

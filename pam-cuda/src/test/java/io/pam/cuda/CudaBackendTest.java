@@ -52,4 +52,17 @@ class CudaBackendTest {
         }
         assertThat(CudaSettings.fromSystemProperties()).isEqualTo(CudaSettings.defaults());
     }
+
+    @Test
+    void fp32IsTheDefaultAndTf32IsAnExplicitOptIn() {
+        assertThat(CudaSettings.defaults().math()).isEqualTo(CudaSettings.MathMode.FP32);
+        String old = System.getProperty("pam.cuda.math");
+        System.setProperty("pam.cuda.math", " TF32 ");
+        try {
+            assertThat(CudaSettings.fromSystemProperties()).isEqualTo(CudaSettings.defaults().withMath(CudaSettings.MathMode.TF32));
+        } finally {
+            if (old == null) System.clearProperty("pam.cuda.math");
+            else System.setProperty("pam.cuda.math", old);
+        }
+    }
 }

@@ -24,8 +24,9 @@ import java.util.stream.IntStream;
  * The GPU check, one process, one report: device and libraries; forward parity of the paper
  * network with the plain-Java reference (16 routes, 2 sizes, several engine settings);
  * budget-routed runs; inference speed at 1024 and 2048 (routes 1111, 1011, 0000, FP32 and
- * TF32); training (not implemented on the GPU yet). Exit status 0 when FP32 parity holds,
- * 1 when it does not, 2 when the backend is unavailable, 3 on an unexpected error.
+ * TF32, with the upload/network/download phases of run()); a leak check ({@link LeakCheck});
+ * training (not implemented on the GPU yet). Exit status 0 when FP32 parity and the leak check
+ * hold, 1 when either fails, 2 when the backend is unavailable, 3 on an unexpected error.
  *
  * <p>Usage: {@code GpuCheck [--quick]} ({@code --quick}: parity and 1024 only).
  */
@@ -40,7 +41,7 @@ public final class GpuCheck {
     private final CostModel cost = new CostModel(spec);
     private final ReferenceExecutor reference = new ReferenceExecutor(spec, weights);
     private final List<String> summary = new ArrayList<>();
-    private boolean parityFailed;
+    private boolean parityFailed, leakFailed;
 
     /**
      * Random weights that keep activations O(1): {@link Weights#randomForTests} compounds
@@ -77,8 +78,9 @@ public final class GpuCheck {
             c.run(backend, quick);
             System.out.println("\n== summary ==");
             c.summary.forEach(System.out::println);
-            System.out.println("RESULT: " + (c.parityFailed ? "FAIL (FP32 parity above " + TOLERANCE + ")" : "PASS"));
-            System.exit(c.parityFailed ? 1 : 0);
+            String failed = (c.parityFailed ? " FP32 parity (above " + TOLERANCE + " or routing)" : "") + (c.leakFailed ? " leak check" : "");
+            System.out.println("RESULT: " + (failed.isEmpty() ? "PASS" : "FAIL:" + failed));
+            System.exit(failed.isEmpty() ? 0 : 1);
         } catch (RuntimeException | Error e) {
             System.out.println("RESULT: ERROR " + e);
             e.printStackTrace(System.out);
@@ -105,6 +107,9 @@ public final class GpuCheck {
 
         System.out.println("\n== budget-routed runs (96x160, routes decided by the selection layers) ==");
         routed(backend, fp32);
+
+        System.out.println("\n== leak check (paper network, 64x64 and 64x96, FP32) ==");
+        leaks(backend, fp32);
 
         System.out.println("\n== inference speed (median of 20 after 3 warm-ups; GMAC of the route at that size) ==");
         int[] sides = quick ? new int[] {1024} : new int[] {1024, 2048};
@@ -272,6 +277,22 @@ public final class GpuCheck {
         }
     }
 
+    private void leaks(CudaBackend backend, CudaSettings settings) {
+        long t = System.nanoTime();
+        try {
+            LeakCheck.Result r = LeakCheck.run(backend, spec, weights, settings);
+            System.out.println("  " + r.report());
+            summary.add("leak check: " + (r.problems().isEmpty() ? "ok (" + r.runs() + " runs, memory returned on close)" : "FAIL " + r.problems()));
+            if (!r.problems().isEmpty()) leakFailed = true;
+        } catch (RuntimeException ex) {
+            leakFailed = true;
+            System.out.println("  ERROR " + ex);
+            ex.printStackTrace(System.out);
+            summary.add("leak check ERROR " + ex.getMessage());
+        }
+        System.out.printf(Locale.ROOT, "  (%.1f s)%n", (System.nanoTime() - t) / 1e9);
+    }
+
     private void bench(CudaBackend backend, CudaSettings settings, int[] sides, String[] routes, int runs) {
         System.out.println("settings: " + settings);
         try (CudaEngine e = backend.open(spec, weights, settings)) {
@@ -283,19 +304,25 @@ public final class GpuCheck {
                     e.run(x, PathSelector.fixed(cost, r, EMBED_BUDGET));
                     double first = (System.nanoTime() - t0) / 1e6;
                     for (int i = 0; i < 2; i++) e.run(x, PathSelector.fixed(cost, r, EMBED_BUDGET));
-                    double[] net = new double[runs], total = new double[runs];
+                    double[] net = new double[runs], total = new double[runs], up = new double[runs], down = new double[runs];
                     for (int i = 0; i < runs; i++) {
                         long a = System.nanoTime();
                         e.run(x, PathSelector.fixed(cost, r, EMBED_BUDGET));
                         total[i] = (System.nanoTime() - a) / 1e6;
-                        net[i] = e.lastTimings().get("network") / 1e6;
+                        Map<String, Long> t = e.lastTimings();
+                        net[i] = t.get("network") / 1e6;
+                        up[i] = t.get("upload") / 1e6;
+                        down[i] = t.get("download") / 1e6;
                     }
                     Arrays.sort(net);
                     Arrays.sort(total);
+                    Arrays.sort(up);
+                    Arrays.sort(down);
                     double gmac = cost.routeMacs(r, side, side) / 1e9;
                     String line = String.format(Locale.ROOT, "  %4d^2 route %s: network %.2f ms (p10 %.2f, p90 %.2f) = %.0f GMAC/s on %.1f GMAC;"
-                                    + " run() %.2f ms; first run (plan) %.0f ms", side, r, net[runs / 2], net[runs / 10], net[runs * 9 / 10],
-                            gmac / (net[runs / 2] / 1e3), gmac, total[runs / 2], first);
+                                    + " run() %.2f ms = upload %.2f + network + download %.2f (+ %.2f other, medians); first run (plan) %.0f ms",
+                            side, r, net[runs / 2], net[runs / 10], net[runs * 9 / 10], gmac / (net[runs / 2] / 1e3), gmac, total[runs / 2],
+                            up[runs / 2], down[runs / 2], total[runs / 2] - up[runs / 2] - net[runs / 2] - down[runs / 2], first);
                     System.out.println(line);
                     summary.add("bench [" + settings.math().name().toLowerCase(Locale.ROOT) + ", dw " + (settings.depthwiseKernel() ? "kernel" : "cudnn")
                             + "] " + line.trim());

@@ -1,0 +1,584 @@
+package io.pam.cpu.train;
+
+import io.pam.net.Activation;
+import io.pam.net.Op;
+import io.pam.net.Tensor;
+import io.pam.ref.RefTrainingOps;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Fast CPU training kernels. Convolutions: stride-1 "same" depthwise convolutions run in Vector
+ * API kernels ({@link DepthwiseKernels}); every other convolution is a GEMM per sample and group
+ * through OpenBLAS (1x1 stride-1 convolutions directly on the NCHW data, others through im2col /
+ * col2im), the samples spread over the worker threads. BatchNorm and the elementwise ops are
+ * Vector API loops spread over channels or chunks. The remaining ops (resize, pools, concat,
+ * embedding, composite) are cheap at this network's sizes and come from {@link RefTrainingOps}.
+ *
+ * <p>Sums run in float vector lanes over blocks of at most {@value #BLOCK} values and in double
+ * across blocks, so results agree with the double-accumulating reference to about 1e-5 relative.
+ * Not thread-safe (one instance per training loop, as the interface says).
+ */
+public final class CpuTrainingOps extends RefTrainingOps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    static final int BLOCK = 2048;
+    /** Elementwise ops split their range into chunks of this many values. */
+    private static final int CHUNK = 1 << 16;
+
+    private final int threads;
+    private final ExecutorService pool;
+    private final NativeFloats weights = new NativeFloats(), input = new NativeFloats(),
+            output = new NativeFloats(), dInput = new NativeFloats();
+    private final NativeFloats[] taskCol, taskDw;
+    private final float[][] heapCol;
+    private boolean closed;
+
+    /** @param threads worker threads (>= 1); OpenBLAS must already be loaded ({@link Gemm#load}). */
+    CpuTrainingOps(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "pam-cpu-train");
+            t.setDaemon(true);
+            return t;
+        });
+        taskCol = new NativeFloats[threads];
+        taskDw = new NativeFloats[threads];
+        heapCol = new float[threads][];
+        for (int t = 0; t < threads; t++) {
+            taskCol[t] = new NativeFloats();
+            taskDw[t] = new NativeFloats();
+            heapCol[t] = new float[0];
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    // ---- parallel helpers -------------------------------------------------------------------
+
+    /** Runs {@code body(t)} for t in [0, tasks), tasks <= threads, one per worker; waits. */
+    private void runTasks(int tasks, IntConsumer body) {
+        check();
+        if (tasks == 1 || pool == null) {
+            for (int t = 0; t < tasks; t++) body.accept(t);
+            return;
+        }
+        List<Callable<Void>> jobs = new ArrayList<>(tasks);
+        for (int t = 0; t < tasks; t++) {
+            int task = t;
+            jobs.add(() -> {
+                body.accept(task);
+                return null;
+            });
+        }
+        try {
+            for (Future<Void> f : pool.invokeAll(jobs)) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** {@code body(i)} for every i in [0, count), items dealt round-robin to the workers. */
+    private void parallelFor(int count, IntConsumer body) {
+        int tasks = Math.min(threads, count);
+        runTasks(tasks, t -> {
+            for (int i = t; i < count; i += tasks) body.accept(i);
+        });
+    }
+
+    /** {@code body(from, to)} over [0, length) in contiguous chunks. */
+    private void parallelRange(int length, RangeBody body) {
+        int chunks = Math.max(1, (length + CHUNK - 1) / CHUNK);
+        parallelFor(chunks, i -> body.run(i * CHUNK, Math.min(length, (i + 1) * CHUNK)));
+    }
+
+    private interface RangeBody {
+        void run(int from, int to);
+    }
+
+    private void check() {
+        if (closed) throw new IllegalStateException("training ops are closed");
+    }
+
+    // ---- convolution ------------------------------------------------------------------------
+
+    private static boolean direct(Op.Conv c) {
+        return c.kernel() == 1 && c.stride() == 1 && c.pad() == 0;
+    }
+
+    @Override
+    public Tensor conv(Tensor x, Op.Conv c, float[] w, float[] b) {
+        checkConv(x, c, w);
+        if (b != null && b.length != c.outC())
+            throw new IllegalArgumentException("conv bias: expected " + c.outC() + " values, got " + b.length);
+        int oh = c.outSize(x.h()), ow = c.outSize(x.w());
+        Tensor y = Tensor.zeros(x.n(), c.outC(), oh, ow);
+        if (DepthwiseKernels.handles(c)) {
+            int h = x.h(), wd = x.w(), k = c.kernel(), C = c.outC();
+            parallelFor(x.n() * C, p -> DepthwiseKernels.forwardPlane(x.data(), y.data(), p * h * wd, h, wd, w,
+                    (p % C) * k * k, k, b == null ? 0f : b[p % C], false));
+            return y;
+        }
+        int G = c.groups(), cinG = c.inC() / G, coutG = c.outC() / G, kg = cinG * c.kernel() * c.kernel();
+        int plane = x.plane(), p = oh * ow, n = x.n();
+        boolean direct = direct(c);
+        weights.ensure(w.length).put(w, 0, 0, w.length);
+        if (direct) input.ensure(x.data().length).put(x.data(), 0, 0, x.data().length);
+        output.ensure(y.data().length);
+        int tasks = Math.min(threads, n);
+        runTasks(tasks, t -> {
+            for (int s = t; s < n; s += tasks)
+                for (int g = 0; g < G; g++) {
+                    long xo = (long) (s * c.inC() + g * cinG) * plane;
+                    org.bytedeco.javacpp.FloatPointer bmat;
+                    if (direct) bmat = input.at(xo);
+                    else {
+                        float[] col = im2col(x, c, s, g, t);
+                        taskCol[t].ensure((long) kg * p).put(col, 0, 0, kg * p);
+                        bmat = taskCol[t].at(0);
+                    }
+                    Gemm.sgemm(false, false, coutG, p, kg, 1f, weights.at((long) g * coutG * kg), kg, bmat, p,
+                            0f, output.at((long) (s * c.outC() + g * coutG) * p), p);
+                }
+        });
+        output.get(0, y.data(), 0, y.data().length);
+        if (b != null) parallelFor(n * c.outC(), i -> addScalar(y.data(), i * p, p, b[i % c.outC()]));
+        return y;
+    }
+
+    @Override
+    public ConvGrads convBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx) {
+        checkConv(x, c, w);
+        int oh = c.outSize(x.h()), ow = c.outSize(x.w()), n = x.n(), p = oh * ow;
+        if (dy.c() != c.outC() || dy.h() != oh || dy.w() != ow || dy.n() != n)
+            throw new IllegalArgumentException("conv gradient " + dy + " does not match the output of " + c + " on " + x);
+        float[] db = new float[c.outC()];
+        parallelFor(c.outC(), o -> {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += sum(dy.data(), (i * c.outC() + o) * p, p);
+            db[o] = (float) s;
+        });
+        if (DepthwiseKernels.handles(c)) return depthwiseBackward(x, c, w, dy, needDx, db);
+
+        int G = c.groups(), cinG = c.inC() / G, coutG = c.outC() / G, k = c.kernel(), kg = cinG * k * k;
+        int plane = x.plane();
+        boolean direct = direct(c);
+        weights.ensure(w.length).put(w, 0, 0, w.length);
+        input.ensure(dy.data().length).put(dy.data(), 0, 0, dy.data().length); // holds dy
+        if (direct) output.ensure(x.data().length).put(x.data(), 0, 0, x.data().length); // holds x
+        if (needDx && direct) dInput.ensure(x.data().length);
+        Tensor dx = needDx ? Tensor.zeros(n, c.inC(), x.h(), x.w()) : null;
+        int tasks = Math.min(threads, n);
+        runTasks(tasks, t -> {
+            taskDw[t].ensure(w.length);
+            boolean first = true;
+            for (int s = t; s < n; s += tasks) {
+                for (int g = 0; g < G; g++) {
+                    long dyo = (long) (s * c.outC() + g * coutG) * p, xo = (long) (s * c.inC() + g * cinG) * plane;
+                    org.bytedeco.javacpp.FloatPointer bmat;
+                    if (direct) bmat = output.at(xo);
+                    else {
+                        float[] col = im2col(x, c, s, g, t);
+                        taskCol[t].ensure(2L * kg * p).put(col, 0, 0, kg * p);
+                        bmat = taskCol[t].at(0);
+                    }
+                    // dW_g (+)= dY_g [coutG x P] * col^T [P x kg]
+                    Gemm.sgemm(false, true, coutG, kg, p, 1f, input.at(dyo), p, bmat, p,
+                            first ? 0f : 1f, taskDw[t].at((long) g * coutG * kg), kg);
+                    if (needDx) {
+                        // dcol [kg x P] = W_g^T [kg x coutG] * dY_g [coutG x P]
+                        if (direct) {
+                            Gemm.sgemm(true, false, kg, p, coutG, 1f, weights.at((long) g * coutG * kg), kg,
+                                    input.at(dyo), p, 0f, dInput.at(xo), p);
+                        } else {
+                            Gemm.sgemm(true, false, kg, p, coutG, 1f, weights.at((long) g * coutG * kg), kg,
+                                    input.at(dyo), p, 0f, taskCol[t].at((long) kg * p), p);
+                            float[] dcol = heapCol[t];
+                            taskCol[t].get((long) kg * p, dcol, 0, kg * p);
+                            col2im(dcol, dx, c, s, g);
+                        }
+                    }
+                }
+                first = false;
+            }
+        });
+        float[] dw = new float[w.length];
+        float[][] parts = new float[tasks][w.length];
+        for (int t = 0; t < tasks; t++) taskDw[t].get(0, parts[t], 0, w.length);
+        for (int i = 0; i < w.length; i++) {
+            double s = 0;
+            for (int t = 0; t < tasks; t++) s += parts[t][i];
+            dw[i] = (float) s;
+        }
+        if (needDx && direct) dInput.get(0, dx.data(), 0, dx.data().length);
+        return new ConvGrads(dx, dw, db);
+    }
+
+    private ConvGrads depthwiseBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx, float[] db) {
+        int h = x.h(), wd = x.w(), k = c.kernel(), C = c.outC(), n = x.n(), plane = h * wd;
+        float[] dw = new float[w.length];
+        parallelFor(C, ch -> {
+            double[] acc = new double[k * k];
+            for (int s = 0; s < n; s++)
+                DepthwiseKernels.weightGradPlane(x.data(), dy.data(), (s * C + ch) * plane, h, wd, k, acc);
+            for (int i = 0; i < k * k; i++) dw[ch * k * k + i] = (float) acc[i];
+        });
+        Tensor dx = null;
+        if (needDx) {
+            Tensor out = Tensor.zeros(n, C, h, wd);
+            parallelFor(n * C, pl -> DepthwiseKernels.forwardPlane(dy.data(), out.data(), pl * plane, h, wd, w,
+                    (pl % C) * k * k, k, 0f, true));
+            dx = out;
+        }
+        return new ConvGrads(dx, dw, db);
+    }
+
+    private static void checkConv(Tensor x, Op.Conv c, float[] w) {
+        if (x.c() != c.inC())
+            throw new IllegalArgumentException("conv expects " + c.inC() + " input channels, got " + x);
+        if (c.outSize(x.h()) <= 0 || c.outSize(x.w()) <= 0)
+            throw new IllegalArgumentException("conv " + c + " gives an empty output for " + x);
+        int need = c.outC() * (c.inC() / c.groups()) * c.kernel() * c.kernel();
+        if (w.length != need)
+            throw new IllegalArgumentException("conv weight: expected " + need + " values [outC, inC/groups, k, k], got " + w.length);
+    }
+
+    /** Columns of sample s, group g into this task's heap scratch: [cinG*k*k] x [oh*ow]. */
+    private float[] im2col(Tensor x, Op.Conv c, int s, int g, int task) {
+        int k = c.kernel(), st = c.stride(), pad = c.pad(), ih = x.h(), iw = x.w();
+        int oh = c.outSize(ih), ow = c.outSize(iw), p = oh * ow, cinG = c.inC() / c.groups();
+        int size = cinG * k * k * p;
+        if (heapCol[task].length < size) heapCol[task] = new float[size];
+        float[] col = heapCol[task], xd = x.data();
+        for (int ci = 0; ci < cinG; ci++) {
+            int xb = x.index(s, g * cinG + ci, 0, 0);
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    int r = ((ci * k + ky) * k + kx) * p;
+                    // output columns whose input column ox*st - pad + kx lies inside [0, iw)
+                    int lo = Math.max(0, ceilDiv(pad - kx, st)), hi = Math.min(ow, ceilDiv(iw + pad - kx, st));
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * st - pad + ky, o = r + oy * ow;
+                        if (iy < 0 || iy >= ih || lo >= hi) {
+                            java.util.Arrays.fill(col, o, o + ow, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(col, o, o + lo, 0f);
+                        int src = xb + iy * iw + lo * st - pad + kx;
+                        if (st == 1) System.arraycopy(xd, src, col, o + lo, hi - lo);
+                        else for (int ox = lo; ox < hi; ox++, src += st) col[o + ox] = xd[src];
+                        java.util.Arrays.fill(col, o + hi, o + ow, 0f);
+                    }
+                }
+        }
+        return col;
+    }
+
+    /** Scatters columns back: dx[sample s, group g] += col2im(dcol). */
+    private static void col2im(float[] dcol, Tensor dx, Op.Conv c, int s, int g) {
+        int k = c.kernel(), st = c.stride(), pad = c.pad(), ih = dx.h(), iw = dx.w();
+        int oh = c.outSize(ih), ow = c.outSize(iw), p = oh * ow, cinG = c.inC() / c.groups();
+        float[] d = dx.data();
+        for (int ci = 0; ci < cinG; ci++) {
+            int xb = dx.index(s, g * cinG + ci, 0, 0);
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    int r = ((ci * k + ky) * k + kx) * p;
+                    int lo = Math.max(0, ceilDiv(pad - kx, st)), hi = Math.min(ow, ceilDiv(iw + pad - kx, st));
+                    if (lo >= hi) continue;
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * st - pad + ky;
+                        if (iy < 0 || iy >= ih) continue;
+                        int dst = xb + iy * iw + lo * st - pad + kx, o = r + oy * ow;
+                        if (st == 1) addInto(d, dst, dcol, o + lo, hi - lo);
+                        else for (int ox = lo; ox < hi; ox++, dst += st) d[dst] += dcol[o + ox];
+                    }
+                }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    // ---- BatchNorm --------------------------------------------------------------------------
+
+    @Override
+    public BatchNormResult batchNormTrain(Tensor x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
+                                          float momentum, float eps) {
+        int C = x.c(), plane = x.plane(), n = x.n();
+        checkChannels("batchNormTrain", x, gamma, beta);
+        if ((runningMean == null) != (runningVar == null))
+            throw new IllegalArgumentException("batchNormTrain: give both running statistics or neither");
+        long m = (long) n * plane;
+        float[] mean = new float[C], invStd = new float[C], out = new float[x.data().length];
+        float[] xd = x.data();
+        parallelFor(C, c -> {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += sum(xd, (i * C + c) * plane, plane);
+            double mu = s / m, sq = 0;
+            for (int i = 0; i < n; i++) sq += sumSquaredDiff(xd, (i * C + c) * plane, plane, (float) mu);
+            double var = sq / m, inv = 1.0 / Math.sqrt(var + eps);
+            mean[c] = (float) mu;
+            invStd[c] = (float) inv;
+            float scale = (float) (gamma[c] * inv), shift = (float) (beta[c] - mu * gamma[c] * inv);
+            for (int i = 0; i < n; i++) affine(xd, out, (i * C + c) * plane, plane, scale, shift);
+            if (runningMean != null) {
+                runningMean[c] = (float) ((1 - momentum) * runningMean[c] + momentum * mu);
+                double unbiased = m > 1 ? var * m / (m - 1) : var;
+                runningVar[c] = (float) ((1 - momentum) * runningVar[c] + momentum * unbiased);
+            }
+        });
+        return new BatchNormResult(new Tensor(n, C, x.h(), x.w(), out), mean, invStd);
+    }
+
+    @Override
+    public BatchNormGrads batchNormBackward(Tensor x, float[] mean, float[] invStd, float[] gamma, Tensor dy) {
+        int C = x.c(), plane = x.plane(), n = x.n();
+        checkChannels("batchNormBackward", x, gamma, mean);
+        if (!dy.shape().equals(x.shape()) || dy.n() != n)
+            throw new IllegalArgumentException("batchNormBackward: gradient " + dy + " does not match " + x);
+        double m = (double) n * plane;
+        float[] dGamma = new float[C], dBeta = new float[C], dx = new float[x.data().length];
+        float[] xd = x.data(), g = dy.data();
+        parallelFor(C, c -> {
+            double sb = 0, sxd = 0;
+            for (int i = 0; i < n; i++) {
+                int o = (i * C + c) * plane;
+                sb += sum(g, o, plane);
+                sxd += dotCentred(xd, g, o, plane, mean[c]);
+            }
+            double sg = sxd * invStd[c];
+            dBeta[c] = (float) sb;
+            dGamma[c] = (float) sg;
+            // dx = scale (m dy - sb - xhat sg) = a dy + b (x - mean) + d
+            double scale = gamma[c] * invStd[c] / m;
+            float a = (float) (scale * m), bb = (float) (-scale * sg * invStd[c]), d = (float) (-scale * sb);
+            for (int i = 0; i < n; i++) bnGrad(xd, g, dx, (i * C + c) * plane, plane, mean[c], a, bb, d);
+        });
+        return new BatchNormGrads(new Tensor(n, C, x.h(), x.w(), dx), dGamma, dBeta);
+    }
+
+    private static void checkChannels(String op, Tensor x, float[] a, float[] b) {
+        if (a.length != x.c() || b.length != x.c())
+            throw new IllegalArgumentException(op + ": per-channel vectors must have " + x.c() + " values for " + x);
+    }
+
+    // ---- elementwise ------------------------------------------------------------------------
+
+    @Override
+    public Tensor activation(Tensor x, Activation a) {
+        if (a == Activation.NONE) return x;
+        float[] xd = x.data(), out = new float[xd.length];
+        boolean relu = a == Activation.RELU;
+        parallelRange(xd.length, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(S, xd, i);
+                (relu ? v.max(0f) : sigmoid(v)).intoArray(out, i);
+            }
+            for (; i < to; i++) out[i] = relu ? Math.max(xd[i], 0f) : (float) (1.0 / (1.0 + Math.exp(-xd[i])));
+        });
+        return new Tensor(x.n(), x.c(), x.h(), x.w(), out);
+    }
+
+    private static FloatVector sigmoid(FloatVector v) {
+        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    @Override
+    public Tensor activationBackward(Tensor y, Activation a, Tensor dy) {
+        if (a == Activation.NONE) return dy;
+        sameShape("activationBackward", y, dy);
+        float[] yd = y.data(), g = dy.data(), out = new float[g.length];
+        boolean relu = a == Activation.RELU;
+        parallelRange(g.length, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(S, yd, i), d = FloatVector.fromArray(S, g, i);
+                FloatVector r = relu ? d.blend(0f, v.compare(VectorOperators.LE, 0f)) : d.mul(v).mul(v.neg().add(1f));
+                r.intoArray(out, i);
+            }
+            for (; i < to; i++) out[i] = relu ? (yd[i] > 0 ? g[i] : 0f) : g[i] * yd[i] * (1 - yd[i]);
+        });
+        return new Tensor(dy.n(), dy.c(), dy.h(), dy.w(), out);
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        sameShape("add", a, b);
+        float[] out = a.data().clone();
+        accumulateInto(out, b.data());
+        return new Tensor(a.n(), a.c(), a.h(), a.w(), out);
+    }
+
+    @Override
+    public void accumulate(Tensor into, Tensor g) {
+        sameShape("accumulate", into, g);
+        accumulateInto(into.data(), g.data());
+    }
+
+    private void accumulateInto(float[] a, float[] b) {
+        parallelRange(a.length, (from, to) -> addInto(a, from, b, from, to - from));
+    }
+
+    @Override
+    public Tensor channelMul(Tensor x, Tensor g) {
+        checkGate(x, g);
+        float[] out = new float[x.data().length];
+        int plane = x.plane();
+        parallelFor(x.n() * x.c(), i -> affine(x.data(), out, i * plane, plane, g.data()[i], 0f));
+        return new Tensor(x.n(), x.c(), x.h(), x.w(), out);
+    }
+
+    @Override
+    public Tensor[] channelMulBackward(Tensor x, Tensor g, Tensor dy) {
+        checkGate(x, g);
+        sameShape("channelMulBackward", x, dy);
+        float[] dx = new float[x.data().length], dg = new float[g.data().length];
+        int plane = x.plane();
+        parallelFor(x.n() * x.c(), i -> {
+            affine(dy.data(), dx, i * plane, plane, g.data()[i], 0f);
+            dg[i] = (float) dot(dy.data(), x.data(), i * plane, plane);
+        });
+        return new Tensor[] {new Tensor(x.n(), x.c(), x.h(), x.w(), dx), new Tensor(g.n(), g.c(), 1, 1, dg)};
+    }
+
+    private static void checkGate(Tensor x, Tensor g) {
+        if (g.n() != x.n() || g.c() != x.c() || g.h() != 1 || g.w() != 1)
+            throw new IllegalArgumentException("channel gate must be " + x.n() + "x" + x.c() + "x1x1 for " + x + ", got " + g);
+    }
+
+    private static void sameShape(String op, Tensor a, Tensor b) {
+        if (a.n() != b.n() || !a.shape().equals(b.shape()))
+            throw new IllegalArgumentException(op + ": shapes differ: " + a + " vs " + b);
+    }
+
+    // ---- vector loops -----------------------------------------------------------------------
+
+    /** Sum of {@code a[off .. off+len)}: float lanes per block, double across blocks. */
+    static double sum(float[] a, int off, int len) {
+        double total = 0;
+        for (int b = 0; b < len; b += BLOCK) {
+            int end = off + Math.min(len, b + BLOCK), i = off + b;
+            FloatVector acc = FloatVector.zero(S);
+            for (; i + L <= end; i += L) acc = acc.add(FloatVector.fromArray(S, a, i));
+            double t = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) t += a[i];
+            total += t;
+        }
+        return total;
+    }
+
+    private static double sumSquaredDiff(float[] a, int off, int len, float mu) {
+        double total = 0;
+        for (int b = 0; b < len; b += BLOCK) {
+            int end = off + Math.min(len, b + BLOCK), i = off + b;
+            FloatVector acc = FloatVector.zero(S);
+            for (; i + L <= end; i += L) {
+                FloatVector d = FloatVector.fromArray(S, a, i).sub(mu);
+                acc = d.fma(d, acc);
+            }
+            double t = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) t += (double) (a[i] - mu) * (a[i] - mu);
+            total += t;
+        }
+        return total;
+    }
+
+    private static double dot(float[] a, float[] b, int off, int len) {
+        double total = 0;
+        for (int bl = 0; bl < len; bl += BLOCK) {
+            int end = off + Math.min(len, bl + BLOCK), i = off + bl;
+            FloatVector acc = FloatVector.zero(S);
+            for (; i + L <= end; i += L) acc = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc);
+            double t = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) t += (double) a[i] * b[i];
+            total += t;
+        }
+        return total;
+    }
+
+    /** {@code sum (x - mu) * g} over one range. */
+    private static double dotCentred(float[] x, float[] g, int off, int len, float mu) {
+        double total = 0;
+        for (int bl = 0; bl < len; bl += BLOCK) {
+            int end = off + Math.min(len, bl + BLOCK), i = off + bl;
+            FloatVector acc = FloatVector.zero(S);
+            for (; i + L <= end; i += L)
+                acc = FloatVector.fromArray(S, x, i).sub(mu).fma(FloatVector.fromArray(S, g, i), acc);
+            double t = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) t += (double) (x[i] - mu) * g[i];
+            total += t;
+        }
+        return total;
+    }
+
+    /** {@code out = x * scale + shift} over one range. */
+    private static void affine(float[] x, float[] out, int off, int len, float scale, float shift) {
+        int i = off, end = off + len;
+        FloatVector sv = FloatVector.broadcast(S, scale), tv = FloatVector.broadcast(S, shift);
+        for (; i + L <= end; i += L) FloatVector.fromArray(S, x, i).fma(sv, tv).intoArray(out, i);
+        for (; i < end; i++) out[i] = x[i] * scale + shift;
+    }
+
+    /** {@code dx = a dy + b (x - mu) + d} over one range. */
+    private static void bnGrad(float[] x, float[] dy, float[] dx, int off, int len, float mu, float a, float b, float d) {
+        int i = off, end = off + len;
+        FloatVector av = FloatVector.broadcast(S, a), bv = FloatVector.broadcast(S, b), dv = FloatVector.broadcast(S, d);
+        for (; i + L <= end; i += L) {
+            FloatVector t = FloatVector.fromArray(S, x, i).sub(mu).fma(bv, dv);
+            FloatVector.fromArray(S, dy, i).fma(av, t).intoArray(dx, i);
+        }
+        for (; i < end; i++) dx[i] = a * dy[i] + (b * (x[i] - mu) + d);
+    }
+
+    private static void addScalar(float[] a, int off, int len, float v) {
+        int i = off, end = off + len;
+        for (; i + L <= end; i += L) FloatVector.fromArray(S, a, i).add(v).intoArray(a, i);
+        for (; i < end; i++) a[i] += v;
+    }
+
+    /** {@code a[ao..ao+len) += b[bo..bo+len)} (HotSpot does not vectorise this across arrays by itself). */
+    static void addInto(float[] a, int ao, float[] b, int bo, int len) {
+        int i = 0;
+        for (; i + L <= len; i += L)
+            FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i)).intoArray(a, ao + i);
+        for (; i < len; i++) a[ao + i] += b[bo + i];
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (pool != null) pool.shutdownNow();
+        weights.close();
+        input.close();
+        output.close();
+        dInput.close();
+        for (NativeFloats f : taskCol) f.close();
+        for (NativeFloats f : taskDw) f.close();
+    }
+}
