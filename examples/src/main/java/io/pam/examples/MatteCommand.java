@@ -92,7 +92,7 @@ final class MatteCommand {
         Weights weights = MatterOptions.weights(a, err);
         Budget budget = MatterOptions.budget(a, weights);
         List<ObjectNode> done = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
+        List<String> failures = new ArrayList<>(), failedNames = new ArrayList<>();
         ArrayNode failedJson = Json.MAPPER.createArrayNode();
         String backend;
         try (Matter matter = MatterOptions.open(a, weights)) {
@@ -108,6 +108,7 @@ final class MatteCommand {
                     String msg = job.name() + ": " + e.getMessage();
                     err.println("failed: " + msg);
                     failures.add(msg);
+                    failedNames.add(job.name());
                     failedJson.addObject().put("name", job.name()).put("image", job.image().toString()).put("error", e.getMessage());
                 }
                 bar.step();
@@ -126,7 +127,7 @@ final class MatteCommand {
         if (directory) {
             out.printf(Locale.ROOT, "matted %d of %d image(s) into %s (budget %s, backend %s)%n", done.size(), jobs.size(), outPath, budget, backend);
             if (!failures.isEmpty()) {
-                err.println(failures.size() + " image(s) failed: " + ImageDir.names(failures.stream().map(f -> f.substring(0, f.indexOf(':'))).toList()));
+                err.println(failures.size() + " image(s) failed: " + ImageDir.names(failedNames));
                 return 1;
             }
         }

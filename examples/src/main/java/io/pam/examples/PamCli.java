@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * The {@code pam} command line: {@code info}, {@code matte}, {@code eval}, {@code make-testset},
- * {@code train}, {@code sample}.
+ * {@code train}, {@code sample}, {@code export}.
  *
  * <p>Exit codes: 0 success; 1 a run that failed part-way (some images failed, an I/O or internal
  * error); 2 a usage or input error, printed as one line (with {@code --verbose}, the stack trace too).
@@ -24,6 +24,7 @@ public final class PamCli {
               make-testset  composite a test set (images, trimaps, alphas) from foregrounds and backgrounds
               train         train the network (see pam train --help)
               sample        draw the bundled synthetic sample (image, trimap, ground-truth alpha)
+              export        write the network with its weights as an ONNX model (one path or path-adaptive)
 
             Budgets (--flops) are GMAC at 1024x1024 (a path fits when its cost is below the budget),
             or mild (< 75), moderate (< 70), aggressive (< 60).""";
@@ -66,7 +67,7 @@ public final class PamCli {
                 case "train" -> TrainLauncher.run(rest, out, err);
                 case "sample" -> SampleMaker.run(rest, out, err);
                 case "export" -> new ExportCommand().run(rest, out, err);
-                default -> throw new UsageException("unknown command '" + cmd + "'; commands: info, matte, eval, make-testset, train, sample");
+                default -> throw new UsageException("unknown command '" + cmd + "'; commands: info, matte, eval, make-testset, train, sample, export");
             };
         } catch (UsageException | InvalidInputException | BackendUnavailableException e) {
             err.println("pam " + cmd + ": " + e.getMessage());
@@ -90,6 +91,7 @@ public final class PamCli {
             case "eval" -> EvalCommand.USAGE;
             case "make-testset" -> MakeTestsetCommand.USAGE;
             case "sample" -> SampleMaker.USAGE;
+            case "export" -> ExportCommand.USAGE;
             default -> null;
         };
     }

@@ -187,12 +187,12 @@ class PamCliTest {
     void realPhotographsFromTheAlphamattingSet() throws Exception {
         Path data = CliFixtures.alphamattingDev();
         assumeThat(data).as("shared/data/alphamatting-dev beside the checkout").isNotNull();
-        // full size on the OpenCV backend; where it cannot load, a quarter of the size (about
-        // 200x150) on the plain-Java reference backend, which is slow
+        // half size (about 400x300) on the OpenCV backend; where it cannot load, a quarter of the
+        // size (about 200x150) on the plain-Java reference backend, which is slow
         boolean cpu = Backends.all().stream().anyMatch(b -> b.name().equals("cpu") && b.isAvailable());
         for (String n : new String[] {"GT01", "GT02"}) {
-            CliFixtures.downscale(data.resolve("image/" + n + ".png"), dir.resolve("img/" + n + ".png"), cpu ? 1 : 4);
-            CliFixtures.downscale(data.resolve("trimap1/" + n + ".png"), dir.resolve("tri/" + n + ".png"), cpu ? 1 : 4);
+            CliFixtures.downscale(data.resolve("image/" + n + ".png"), dir.resolve("img/" + n + ".png"), cpu ? 2 : 4);
+            CliFixtures.downscale(data.resolve("trimap1/" + n + ".png"), dir.resolve("tri/" + n + ".png"), cpu ? 2 : 4);
         }
         Path report = dir.resolve("r.json");
         CliFixtures.Run r = pam("matte", "--image", dir.resolve("img").toString(), "--trimap", dir.resolve("tri").toString(), "--out",
@@ -268,5 +268,15 @@ class PamCliTest {
         assertThat(r.err()).contains("would be overwritten");
         assertThat(pam("matte", "--image", img.toString(), "--trimap", tri.toString(), "--out", "x.png", "--trimap-policy", "fuzzy").err())
                 .contains("strict or nearest");
+    }
+
+    @Test
+    void trainIsHandedToTheTrainer() {
+        CliFixtures.Run r = pam("train", "--help");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("--");
+        r = pam("train", "--data", "no-such-data", "--out", dir.resolve("run").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out() + r.err()).contains("no-such-data");
     }
 }
