@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,19 +37,12 @@ class OrtParityTest {
     static final int[][] SIZES = {{64, 64}, {96, 160}};
     static final NetworkSpec SPEC = NetworkSpec.of(NetworkConfig.tiny());
     static final CostModel COSTS = new CostModel(SPEC);
-    static final Weights WEIGHTS = damped(Weights.randomForTests(SPEC, 11), DAMPING);
-
-    static InferenceEngine cpu;
+    static final Weights WEIGHTS = damped(SPEC, Weights.randomForTests(SPEC, 11), DAMPING);
 
     @BeforeAll
-    static void openCpu() {
+    static void needsOpenCv() {
         CpuBackend b = new CpuBackend();
         assumeTrue(b.isAvailable(), "OpenCV not loadable: " + b.unavailableReason());
-    }
-
-    @AfterAll
-    static void close() {
-        if (cpu != null) cpu.close();
     }
 
     @Test
@@ -111,6 +103,38 @@ class OrtParityTest {
         assertThat(routesSeen.stream().distinct().count()).isGreaterThanOrEqualTo(5);
     }
 
+    /**
+     * The cost-embedding row (floor of the budget, clamped, minus the table's first budget) on
+     * the paper network, whose table has 19 rows within its budget range (the tiny network's
+     * costs span only two). Tables scaled up so each row pushes the logits its own way: the
+     * routes then depend on which row was read.
+     */
+    @Test
+    void embeddingRowFollowsTheBudgetOnThePaperNetwork() {
+        NetworkSpec spec = NetworkSpec.paper();
+        CostModel costs = new CostModel(spec);
+        Map<String, float[]> t = damped(spec, Weights.randomForTests(spec, 5), DAMPING).copyOf();
+        for (NetworkSpec.Group g : spec.groups()) {
+            float[] table = t.get("ps" + g.index() + ".embed.weight");
+            for (int i = 0; i < table.length; i++) table[i] *= 20f;
+        }
+        Weights w = Weights.of(spec, t);
+        List<String> routes = new ArrayList<>();
+        try (OrtModel ort = new OrtModel(OnnxExporter.adaptive(w));
+             InferenceEngine engine = new CpuBackend().open(spec, w, EngineOptions.defaults())) {
+            Tensor x = input(64, 64, 21);
+            for (float budget : new float[] {58.5f, 60.2f, 61.9f, 63.0f, 64.7f, 66.4f, 68.1f, 69.9f, 71.5f, 72.3f, 74.0f, 74.9f, 90f}) {
+                PathSelector selector = new PathSelector(costs, budget);
+                Tensor ours = engine.run(x, selector);
+                OrtModel.Result theirs = ort.run(x, budget);
+                assertThat(theirs.route()).as("paper network, budget " + budget).isEqualTo(selector.route());
+                assertWithin(theirs.alpha(), ours, "paper network, budget " + budget + ", route " + selector.route());
+                routes.add(selector.route().toString());
+            }
+        }
+        assertThat(routes.stream().distinct().count()).as("routes " + routes).isGreaterThanOrEqualTo(4);
+    }
+
     @Test
     void shippedWeightsMatchToo() throws Exception {
         Weights shipped;
@@ -136,12 +160,17 @@ class OrtParityTest {
         }
     }
 
-    /** Budgets just above each route's cost (each admits that route and the cheaper ones), and above all. */
+    /**
+     * Budgets just above each route's cost (admits that route: strictly below) and just below it
+     * (does not), and one above the full route's cost (every route fits).
+     */
     static List<Float> budgets() {
         List<Float> out = new ArrayList<>();
         for (Route r : Route.all(NetworkSpec.GROUPS)) {
-            float b = (float) (COSTS.gmac(r) + 1e-4);
-            if (b > COSTS.gmac(r)) out.add(b);
+            double c = COSTS.gmac(r);
+            float above = (float) (c + 1e-4), below = (float) (c - 1e-4);
+            if (above > c) out.add(above);
+            if (below < c && below > COSTS.smallest()) out.add(below);
         }
         out.add((float) COSTS.largest() + 1f);
         return out;
@@ -152,18 +181,18 @@ class OrtParityTest {
      * activations grow through the residual sums until most of the alpha clamps to 0 or 1,
      * which would hide differences; damped, most unknown pixels keep a soft alpha.
      */
-    static Weights damped(Weights base, float scale) {
+    static Weights damped(NetworkSpec spec, Weights base, float scale) {
         java.util.Set<String> branchEnds = new java.util.HashSet<>();
-        for (io.pam.net.Node n : SPEC.nodes()) if (n.op() instanceof io.pam.net.Op.Add) branchEnds.addAll(n.inputs());
+        for (io.pam.net.Node n : spec.nodes()) if (n.op() instanceof io.pam.net.Op.Add) branchEnds.addAll(n.inputs());
         Map<String, float[]> t = base.copyOf();
-        for (io.pam.net.Node n : SPEC.nodes()) {
+        for (io.pam.net.Node n : spec.nodes()) {
             if (!(n.op() instanceof io.pam.net.Op.Conv c) || !branchEnds.contains(n.name())) continue;
             for (String k : c.batchNorm() ? new String[] {".bn.weight", ".bn.bias"} : new String[] {".weight", ".bias"}) {
                 float[] v = t.get(n.name() + k);
                 if (v != null) for (int i = 0; i < v.length; i++) v[i] *= scale;
             }
         }
-        return Weights.of(SPEC, t);
+        return Weights.of(spec, t);
     }
 
     /** Weights whose selection layer g prefers compute when {@code compute[g-1]}, bypass otherwise. */
@@ -190,6 +219,11 @@ class OrtParityTest {
             x.data()[(3 + cls) * plane + i] = 1f;
         }
         return x;
+    }
+
+    /** Max |difference| within tolerance (no softness requirement: for saturating weights). */
+    static void assertWithin(Tensor ort, Tensor cpu, String what) {
+        assertThat(maxDiff(ort, cpu)).as("%s: max |ONNX Runtime - CPU backend| alpha", what).isLessThanOrEqualTo(TOLERANCE);
     }
 
     static void assertClose(Tensor ort, Tensor cpu, String what) {
