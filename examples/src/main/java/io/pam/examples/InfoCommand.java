@@ -89,7 +89,9 @@ final class InfoCommand {
         out.printf(Locale.ROOT, "    any number above %.2f (the cheapest path) is a valid --flops%n", costs.smallest());
         out.println("  backends (best first):");
         for (BackendRow r : backends) {
-            out.printf(Locale.ROOT, "    %-10s %s%n", r.name(), r.available() ? "available" : "unavailable: " + r.reason());
+            String why = r.reason().replaceAll("\\s+", " ");
+            if (why.length() > 150) why = why.substring(0, 150) + "... (pam info --json gives the whole reason)";
+            out.printf(Locale.ROOT, "    %-10s %s%n", r.name(), r.available() ? "available" : "unavailable: " + why);
         }
         return 0;
     }
