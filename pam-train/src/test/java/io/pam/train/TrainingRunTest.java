@@ -83,7 +83,7 @@ class TrainingRunTest {
 
     @Test
     void resumedRunContinuesBitForBit(@TempDir Path dir) throws Exception {
-        TrainConfig cfg = small().with(Map.of("stage1Steps", "6", "stage2Steps", "6", "stage3Steps", "4", "checkpointEvery", "2",
+        TrainConfig cfg = small().with(Map.of("backend", "reference", "stage1Steps", "6", "stage2Steps", "6", "stage3Steps", "4", "checkpointEvery", "2",
                 "priorImages", "4", "bnBatches", "2", "validateEvery", "0", "validationImages", "2", "logEvery", "100"));
         Path ck = dir.resolve("ck.safetensors");
         try (TrainingOps ops = TrainingBackends.resolve(cfg.backend()).open(cfg.threads())) {
