@@ -21,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * API kernels ({@link DepthwiseKernels}); every other convolution is a GEMM per sample and group
  * through OpenBLAS (1x1 stride-1 convolutions directly on the NCHW data, others through im2col /
  * col2im), the samples spread over the worker threads. BatchNorm and the elementwise ops are
- * Vector API loops spread over channels or chunks. The remaining ops (resize, pools, concat,
- * embedding, composite) are cheap at this network's sizes and come from {@link RefTrainingOps}.
+ * Vector API loops spread over channels or chunks. Resize and average pooling (and adjoints)
+ * run separably per plane ({@link PlaneKernels}); concat/split copy whole sample blocks; only the
+ * cost embedding (a few hundred values) comes from {@link RefTrainingOps}.
  *
  * <p>Sums run in float vector lanes over blocks of at most {@value #BLOCK} values and in double
  * across blocks, so results agree with the double-accumulating reference to about 1e-5 relative.
@@ -474,6 +475,181 @@ public final class CpuTrainingOps extends RefTrainingOps {
     private static void sameShape(String op, Tensor a, Tensor b) {
         if (a.n() != b.n() || !a.shape().equals(b.shape()))
             throw new IllegalArgumentException(op + ": shapes differ: " + a + " vs " + b);
+    }
+
+    // ---- layout, resampling, pools, composite -------------------------------------------------
+
+    @Override
+    public Tensor concat(List<Tensor> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("concat needs at least one tensor");
+        Tensor first = parts.get(0);
+        int c = 0;
+        for (Tensor t : parts) {
+            if (t.n() != first.n() || t.h() != first.h() || t.w() != first.w())
+                throw new IllegalArgumentException("concat: " + t + " does not match " + first + " in batch or size");
+            c += t.c();
+        }
+        int n = first.n(), plane = first.plane(), total = c;
+        float[] out = new float[n * c * plane];
+        parallelFor(n, s -> {
+            int off = s * total * plane;
+            for (Tensor t : parts) {
+                int len = t.c() * plane;
+                System.arraycopy(t.data(), s * len, out, off, len);
+                off += len;
+            }
+        });
+        return new Tensor(n, c, first.h(), first.w(), out);
+    }
+
+    @Override
+    public List<Tensor> split(Tensor x, int[] channels) {
+        int total = 0;
+        for (int c : channels) {
+            if (c < 1) throw new IllegalArgumentException("split: channel counts must be >= 1, got " + java.util.Arrays.toString(channels));
+            total += c;
+        }
+        if (total != x.c())
+            throw new IllegalArgumentException("split: channel counts " + java.util.Arrays.toString(channels) + " must sum to " + x.c() + " for " + x);
+        int n = x.n(), plane = x.plane();
+        float[][] outs = new float[channels.length][];
+        for (int i = 0; i < channels.length; i++) outs[i] = new float[n * channels[i] * plane];
+        parallelFor(n, s -> {
+            int off = s * x.c() * plane;
+            for (int i = 0; i < channels.length; i++) {
+                int len = channels[i] * plane;
+                System.arraycopy(x.data(), off, outs[i], s * len, len);
+                off += len;
+            }
+        });
+        List<Tensor> out = new ArrayList<>(channels.length);
+        for (int i = 0; i < channels.length; i++) out.add(new Tensor(n, channels[i], x.h(), x.w(), outs[i]));
+        return out;
+    }
+
+    /** Sampling positions by (in, out) size of one axis; a network uses a handful of shapes. */
+    private final java.util.Map<Long, PlaneKernels.Axis> axes = new java.util.HashMap<>();
+
+    private PlaneKernels.Axis axis(int in, int out) {
+        return axes.computeIfAbsent(((long) in << 32) | out, key -> PlaneKernels.Axis.of(in, out));
+    }
+
+    /** {@code body(plane, scratch)} for every plane in [0, planes); each task owns one scratch of {@code scratch} floats. */
+    private void forPlanes(int planes, int scratch, PlaneBody body) {
+        int tasks = Math.min(threads, planes);
+        runTasks(tasks, t -> {
+            float[] tmp = new float[scratch];
+            for (int i = t; i < planes; i += tasks) body.run(i, tmp);
+        });
+    }
+
+    private interface PlaneBody {
+        void run(int plane, float[] tmp);
+    }
+
+    @Override
+    public Tensor resize(Tensor x, int outH, int outW) {
+        if (outH < 1 || outW < 1) throw new IllegalArgumentException("resize: output size must be >= 1x1, got " + outH + "x" + outW);
+        PlaneKernels.Axis ay = axis(x.h(), outH), ax = axis(x.w(), outW);
+        int ih = x.h(), iw = x.w(), in = x.plane(), on = outH * outW;
+        float[] out = new float[x.n() * x.c() * on];
+        forPlanes(x.n() * x.c(), ih * outW, (p, tmp) -> PlaneKernels.resize(x.data(), p * in, ih, iw, out, p * on, ay, ax, tmp));
+        return new Tensor(x.n(), x.c(), outH, outW, out);
+    }
+
+    @Override
+    public Tensor resizeBackward(Tensor dy, int inH, int inW) {
+        if (inH < 1 || inW < 1) throw new IllegalArgumentException("resizeBackward: input size must be >= 1x1, got " + inH + "x" + inW);
+        PlaneKernels.Axis ay = axis(inH, dy.h()), ax = axis(inW, dy.w());
+        int on = dy.plane(), in = inH * inW, ow = dy.w();
+        float[] dx = new float[dy.n() * dy.c() * in];
+        forPlanes(dy.n() * dy.c(), inH * ow, (p, tmp) -> PlaneKernels.resizeAdjoint(dy.data(), p * on, dx, p * in, inH, inW, ay, ax, tmp));
+        return new Tensor(dy.n(), dy.c(), inH, inW, dx);
+    }
+
+    @Override
+    public Tensor avgPool(Tensor x, Op.AvgPool p) {
+        if (!p.fits(x.h(), x.w())) return globalAvgPool(x);
+        int ih = x.h(), iw = x.w(), oh = p.outSize(ih), ow = p.outSize(iw);
+        int[] by = PlaneKernels.windows(ih, oh, p.window(), p.stride(), p.pad()), bx = PlaneKernels.windows(iw, ow, p.window(), p.stride(), p.pad());
+        int in = x.plane(), on = oh * ow;
+        float[] out = new float[x.n() * x.c() * on];
+        forPlanes(x.n() * x.c(), ih * ow, (pl, tmp) -> PlaneKernels.avgPool(x.data(), pl * in, ih, iw, out, pl * on, by, bx, tmp));
+        return new Tensor(x.n(), x.c(), oh, ow, out);
+    }
+
+    @Override
+    public Tensor avgPoolBackward(Tensor dy, Op.AvgPool p, int inH, int inW) {
+        if (inH < 1 || inW < 1) throw new IllegalArgumentException("avgPoolBackward: input size must be >= 1x1, got " + inH + "x" + inW);
+        if (!p.fits(inH, inW)) return globalAvgPoolBackward(dy, inH, inW);
+        int oh = p.outSize(inH), ow = p.outSize(inW);
+        if (dy.h() != oh || dy.w() != ow)
+            throw new IllegalArgumentException("avgPool gradient " + dy + " does not match the pool's output " + oh + "x" + ow + " for input " + inH + "x" + inW);
+        int[] by = PlaneKernels.windows(inH, oh, p.window(), p.stride(), p.pad()), bx = PlaneKernels.windows(inW, ow, p.window(), p.stride(), p.pad());
+        int in = inH * inW, on = oh * ow;
+        float[] dx = new float[dy.n() * dy.c() * in];
+        forPlanes(dy.n() * dy.c(), inH * ow + ow, (pl, tmp) -> PlaneKernels.avgPoolAdjoint(dy.data(), pl * on, dx, pl * in, inH, inW, by, bx, tmp));
+        return new Tensor(dy.n(), dy.c(), inH, inW, dx);
+    }
+
+    @Override
+    public Tensor globalAvgPool(Tensor x) {
+        int plane = x.plane();
+        float[] out = new float[x.n() * x.c()];
+        parallelFor(out.length, i -> out[i] = (float) (sum(x.data(), i * plane, plane) / plane));
+        return new Tensor(x.n(), x.c(), 1, 1, out);
+    }
+
+    @Override
+    public Tensor globalAvgPoolBackward(Tensor dy, int inH, int inW) {
+        if (dy.h() != 1 || dy.w() != 1) throw new IllegalArgumentException("global pool gradient must be N x C x 1 x 1, got " + dy);
+        if (inH < 1 || inW < 1) throw new IllegalArgumentException("globalAvgPoolBackward: input size must be >= 1x1, got " + inH + "x" + inW);
+        int plane = inH * inW;
+        float[] dx = new float[dy.n() * dy.c() * plane];
+        parallelFor(dy.n() * dy.c(), i -> java.util.Arrays.fill(dx, i * plane, (i + 1) * plane, dy.data()[i] / plane));
+        return new Tensor(dy.n(), dy.c(), inH, inW, dx);
+    }
+
+    private static void checkComposite(Tensor pred, Tensor input) {
+        if (pred.c() != 1 || input.c() < 6 || pred.n() != input.n() || pred.h() != input.h() || pred.w() != input.w())
+            throw new IllegalArgumentException("composite needs a N x 1 x H x W prediction and the N x 6 x H x W input, got " + pred + " and " + input);
+    }
+
+    @Override
+    public Tensor composite(Tensor pred, Tensor input) {
+        checkComposite(pred, input);
+        int plane = pred.plane();
+        float[] out = new float[pred.data().length], pd = pred.data(), xd = input.data();
+        parallelFor(pred.n(), s -> {
+            int pb = s * plane, ub = input.index(s, 4, 0, 0), fb = input.index(s, 5, 0, 0), i = 0;
+            for (; i + L <= plane; i += L)
+                FloatVector.fromArray(S, pd, pb + i).max(0f).min(1f)
+                        .mul(FloatVector.fromArray(S, xd, ub + i)).add(FloatVector.fromArray(S, xd, fb + i)).intoArray(out, pb + i);
+            for (; i < plane; i++) out[pb + i] = Math.min(Math.max(pd[pb + i], 0f), 1f) * xd[ub + i] + xd[fb + i];
+        });
+        return new Tensor(pred.n(), 1, pred.h(), pred.w(), out);
+    }
+
+    @Override
+    public Tensor compositeBackward(Tensor pred, Tensor input, Tensor dy) {
+        checkComposite(pred, input);
+        sameShape("compositeBackward", pred, dy);
+        int plane = pred.plane();
+        float[] out = new float[pred.data().length], pd = pred.data(), xd = input.data(), g = dy.data();
+        parallelFor(pred.n(), s -> {
+            int pb = s * plane, ub = input.index(s, 4, 0, 0), i = 0;
+            for (; i + L <= plane; i += L) {
+                FloatVector v = FloatVector.fromArray(S, pd, pb + i);
+                var inside = v.compare(VectorOperators.GT, 0f).and(v.compare(VectorOperators.LT, 1f));
+                FloatVector.fromArray(S, g, pb + i).mul(FloatVector.fromArray(S, xd, ub + i))
+                        .blend(0f, inside.not()).intoArray(out, pb + i);
+            }
+            for (; i < plane; i++) {
+                float v = pd[pb + i];
+                out[pb + i] = v > 0f && v < 1f ? g[pb + i] * xd[ub + i] : 0f;
+            }
+        });
+        return new Tensor(pred.n(), 1, pred.h(), pred.w(), out);
     }
 
     // ---- vector loops -----------------------------------------------------------------------
