@@ -100,6 +100,15 @@ class CpuTrainingOpsTest {
     }
 
     @Test
+    void denseConvolutionsInSeveralRowBands() {
+        // im2col runs in bands of CpuTrainingOps.BAND_FLOATS column values: these need 3 bands each,
+        // the last one shorter (144 x 64 per row: 28 + 28 + 8 rows; 288 x 40: 22 + 22 + 4 rows)
+        checkConv(18, 2, 16, 8, 3, 1, 1, 1, 64, 64, true);
+        checkConv(19, 2, 32, 6, 3, 2, 1, 1, 96, 80, false);
+        checkConv(20, 2, 32, 6, 3, 2, 1, 2, 96, 80, false); // grouped, 144 x 40: 45 + 3 rows
+    }
+
+    @Test
     void groupedConvolutions() {
         checkConv(10, 2, 8, 6, 3, 1, 1, 2, 7, 7, false);
         checkConv(11, 2, 6, 6, 3, 2, 1, 6, 9, 9, false); // strided depthwise: GEMM path
