@@ -21,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * API kernels ({@link DepthwiseKernels}); every other convolution is a GEMM per sample and group
  * through OpenBLAS (1x1 stride-1 convolutions directly on the NCHW data, others through im2col /
  * col2im), the samples spread over the worker threads. BatchNorm and the elementwise ops are
- * Vector API loops spread over channels or chunks. The remaining ops (resize, pools, concat,
- * embedding, composite) are cheap at this network's sizes and come from {@link RefTrainingOps}.
+ * Vector API loops spread over channels or chunks. Resize and average pooling (and adjoints)
+ * run separably per plane ({@link PlaneKernels}); concat/split copy whole sample blocks; only the
+ * cost embedding (a few hundred values) comes from {@link RefTrainingOps}.
  *
  * <p>Sums run in float vector lanes over blocks of at most {@value #BLOCK} values and in double
  * across blocks, so results agree with the double-accumulating reference to about 1e-5 relative.
@@ -147,20 +148,25 @@ public final class CpuTrainingOps extends RefTrainingOps {
         weights.ensure(w.length).put(w, 0, 0, w.length);
         if (direct) input.ensure(x.data().length).put(x.data(), 0, 0, x.data().length);
         output.ensure(y.data().length);
+        int rows = bandRows(kg, oh, ow);
         int tasks = Math.min(threads, n);
         runTasks(tasks, t -> {
             for (int s = t; s < n; s += tasks)
                 for (int g = 0; g < G; g++) {
-                    long xo = (long) (s * c.inC() + g * cinG) * plane;
-                    org.bytedeco.javacpp.FloatPointer bmat;
-                    if (direct) bmat = input.at(xo);
-                    else {
-                        float[] col = im2col(x, c, s, g, t);
-                        taskCol[t].ensure((long) kg * p).put(col, 0, 0, kg * p);
-                        bmat = taskCol[t].at(0);
+                    long xo = (long) (s * c.inC() + g * cinG) * plane, yo = (long) (s * c.outC() + g * coutG) * p;
+                    if (direct) {
+                        Gemm.sgemm(false, false, coutG, p, kg, 1f, weights.at((long) g * coutG * kg), kg, input.at(xo), p,
+                                0f, output.at(yo), p);
+                        continue;
                     }
-                    Gemm.sgemm(false, false, coutG, p, kg, 1f, weights.at((long) g * coutG * kg), kg, bmat, p,
-                            0f, output.at((long) (s * c.outC() + g * coutG) * p), p);
+                    // a band of output rows at a time, so the columns stay in cache between im2col and GEMM
+                    for (int oy0 = 0; oy0 < oh; oy0 += rows) {
+                        int oy1 = Math.min(oh, oy0 + rows), pc = (oy1 - oy0) * ow;
+                        float[] col = im2col(x, c, s, g, t, oy0, oy1);
+                        taskCol[t].ensure((long) kg * pc).put(col, 0, 0, kg * pc);
+                        Gemm.sgemm(false, false, coutG, pc, kg, 1f, weights.at((long) g * coutG * kg), kg, taskCol[t].at(0), pc,
+                                0f, output.at(yo + (long) oy0 * ow), p);
+                    }
                 }
         });
         output.get(0, y.data(), 0, y.data().length);
@@ -190,6 +196,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
         if (direct) output.ensure(x.data().length).put(x.data(), 0, 0, x.data().length); // holds x
         if (needDx && direct) dInput.ensure(x.data().length);
         Tensor dx = needDx ? Tensor.zeros(n, c.inC(), x.h(), x.w()) : null;
+        int rows = bandRows(kg, oh, ow), band = rows * ow;
         int tasks = Math.min(threads, n);
         runTasks(tasks, t -> {
             taskDw[t].ensure(w.length);
@@ -197,27 +204,32 @@ public final class CpuTrainingOps extends RefTrainingOps {
             for (int s = t; s < n; s += tasks) {
                 for (int g = 0; g < G; g++) {
                     long dyo = (long) (s * c.outC() + g * coutG) * p, xo = (long) (s * c.inC() + g * cinG) * plane;
-                    org.bytedeco.javacpp.FloatPointer bmat;
-                    if (direct) bmat = output.at(xo);
-                    else {
-                        float[] col = im2col(x, c, s, g, t);
-                        taskCol[t].ensure(2L * kg * p).put(col, 0, 0, kg * p);
-                        bmat = taskCol[t].at(0);
-                    }
-                    // dW_g (+)= dY_g [coutG x P] * col^T [P x kg]
-                    Gemm.sgemm(false, true, coutG, kg, p, 1f, input.at(dyo), p, bmat, p,
-                            first ? 0f : 1f, taskDw[t].at((long) g * coutG * kg), kg);
-                    if (needDx) {
-                        // dcol [kg x P] = W_g^T [kg x coutG] * dY_g [coutG x P]
-                        if (direct) {
+                    if (direct) {
+                        // dW_g (+)= dY_g [coutG x P] * X_g^T [P x kg]
+                        Gemm.sgemm(false, true, coutG, kg, p, 1f, input.at(dyo), p, output.at(xo), p,
+                                first ? 0f : 1f, taskDw[t].at((long) g * coutG * kg), kg);
+                        // dX_g [kg x P] = W_g^T [kg x coutG] * dY_g [coutG x P]
+                        if (needDx)
                             Gemm.sgemm(true, false, kg, p, coutG, 1f, weights.at((long) g * coutG * kg), kg,
                                     input.at(dyo), p, 0f, dInput.at(xo), p);
-                        } else {
-                            Gemm.sgemm(true, false, kg, p, coutG, 1f, weights.at((long) g * coutG * kg), kg,
-                                    input.at(dyo), p, 0f, taskCol[t].at((long) kg * p), p);
+                        continue;
+                    }
+                    taskCol[t].ensure(2L * kg * band);
+                    for (int oy0 = 0; oy0 < oh; oy0 += rows) {
+                        int oy1 = Math.min(oh, oy0 + rows), pc = (oy1 - oy0) * ow;
+                        long dyBand = dyo + (long) oy0 * ow;
+                        float[] col = im2col(x, c, s, g, t, oy0, oy1);
+                        taskCol[t].put(col, 0, 0, kg * pc);
+                        // dW_g (+)= dY_g band [coutG x pc] * col^T [pc x kg]
+                        Gemm.sgemm(false, true, coutG, kg, pc, 1f, input.at(dyBand), p, taskCol[t].at(0), pc,
+                                first && oy0 == 0 ? 0f : 1f, taskDw[t].at((long) g * coutG * kg), kg);
+                        if (needDx) {
+                            // dcol [kg x pc] = W_g^T [kg x coutG] * dY_g band [coutG x pc], scattered back
+                            Gemm.sgemm(true, false, kg, pc, coutG, 1f, weights.at((long) g * coutG * kg), kg,
+                                    input.at(dyBand), p, 0f, taskCol[t].at((long) kg * band), pc);
                             float[] dcol = heapCol[t];
-                            taskCol[t].get((long) kg * p, dcol, 0, kg * p);
-                            col2im(dcol, dx, c, s, g);
+                            taskCol[t].get((long) kg * band, dcol, 0, kg * pc);
+                            col2im(dcol, dx, c, s, g, oy0, oy1);
                         }
                     }
                 }
@@ -265,10 +277,21 @@ public final class CpuTrainingOps extends RefTrainingOps {
             throw new IllegalArgumentException("conv weight: expected " + need + " values [outC, inC/groups, k, k], got " + w.length);
     }
 
-    /** Columns of sample s, group g into this task's heap scratch: [cinG*k*k] x [oh*ow]. */
-    private float[] im2col(Tensor x, Op.Conv c, int s, int g, int task) {
+    /** Floats of im2col columns per band of output rows: about 1 MB, so a band stays in L2. */
+    static final int BAND_FLOATS = 1 << 18;
+
+    /** Output rows per band for {@code kg} column rows of {@code ow} values (at least 1). */
+    private static int bandRows(int kg, int oh, int ow) {
+        return Math.max(1, Math.min(oh, BAND_FLOATS / Math.max(1, kg * ow)));
+    }
+
+    /**
+     * Columns of sample s, group g, output rows [oy0, oy1) into this task's heap scratch:
+     * [cinG*k*k] x [(oy1-oy0)*ow].
+     */
+    private float[] im2col(Tensor x, Op.Conv c, int s, int g, int task, int oy0, int oy1) {
         int k = c.kernel(), st = c.stride(), pad = c.pad(), ih = x.h(), iw = x.w();
-        int oh = c.outSize(ih), ow = c.outSize(iw), p = oh * ow, cinG = c.inC() / c.groups();
+        int ow = c.outSize(iw), p = (oy1 - oy0) * ow, cinG = c.inC() / c.groups();
         int size = cinG * k * k * p;
         if (heapCol[task].length < size) heapCol[task] = new float[size];
         float[] col = heapCol[task], xd = x.data();
@@ -279,8 +302,8 @@ public final class CpuTrainingOps extends RefTrainingOps {
                     int r = ((ci * k + ky) * k + kx) * p;
                     // output columns whose input column ox*st - pad + kx lies inside [0, iw)
                     int lo = Math.max(0, ceilDiv(pad - kx, st)), hi = Math.min(ow, ceilDiv(iw + pad - kx, st));
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * st - pad + ky, o = r + oy * ow;
+                    for (int oy = oy0; oy < oy1; oy++) {
+                        int iy = oy * st - pad + ky, o = r + (oy - oy0) * ow;
                         if (iy < 0 || iy >= ih || lo >= hi) {
                             java.util.Arrays.fill(col, o, o + ow, 0f);
                             continue;
@@ -296,10 +319,10 @@ public final class CpuTrainingOps extends RefTrainingOps {
         return col;
     }
 
-    /** Scatters columns back: dx[sample s, group g] += col2im(dcol). */
-    private static void col2im(float[] dcol, Tensor dx, Op.Conv c, int s, int g) {
+    /** Scatters the columns of output rows [oy0, oy1) back: dx[sample s, group g] += col2im(dcol). */
+    private static void col2im(float[] dcol, Tensor dx, Op.Conv c, int s, int g, int oy0, int oy1) {
         int k = c.kernel(), st = c.stride(), pad = c.pad(), ih = dx.h(), iw = dx.w();
-        int oh = c.outSize(ih), ow = c.outSize(iw), p = oh * ow, cinG = c.inC() / c.groups();
+        int ow = c.outSize(iw), p = (oy1 - oy0) * ow, cinG = c.inC() / c.groups();
         float[] d = dx.data();
         for (int ci = 0; ci < cinG; ci++) {
             int xb = dx.index(s, g * cinG + ci, 0, 0);
@@ -308,10 +331,10 @@ public final class CpuTrainingOps extends RefTrainingOps {
                     int r = ((ci * k + ky) * k + kx) * p;
                     int lo = Math.max(0, ceilDiv(pad - kx, st)), hi = Math.min(ow, ceilDiv(iw + pad - kx, st));
                     if (lo >= hi) continue;
-                    for (int oy = 0; oy < oh; oy++) {
+                    for (int oy = oy0; oy < oy1; oy++) {
                         int iy = oy * st - pad + ky;
                         if (iy < 0 || iy >= ih) continue;
-                        int dst = xb + iy * iw + lo * st - pad + kx, o = r + oy * ow;
+                        int dst = xb + iy * iw + lo * st - pad + kx, o = r + (oy - oy0) * ow;
                         if (st == 1) addInto(d, dst, dcol, o + lo, hi - lo);
                         else for (int ox = lo; ox < hi; ox++, dst += st) d[dst] += dcol[o + ox];
                     }
@@ -365,10 +388,11 @@ public final class CpuTrainingOps extends RefTrainingOps {
         float[] xd = x.data(), g = dy.data();
         parallelFor(C, c -> {
             double sb = 0, sxd = 0;
+            double[] sums = new double[2];
             for (int i = 0; i < n; i++) {
-                int o = (i * C + c) * plane;
-                sb += sum(g, o, plane);
-                sxd += dotCentred(xd, g, o, plane, mean[c]);
+                sumAndDotCentred(xd, g, (i * C + c) * plane, plane, mean[c], sums);
+                sb += sums[0];
+                sxd += sums[1];
             }
             double sg = sxd * invStd[c];
             dBeta[c] = (float) sb;
@@ -429,8 +453,14 @@ public final class CpuTrainingOps extends RefTrainingOps {
     @Override
     public Tensor add(Tensor a, Tensor b) {
         sameShape("add", a, b);
-        float[] out = a.data().clone();
-        accumulateInto(out, b.data());
+        // one pass (a clone then an accumulate would read and write the output twice)
+        float[] out = new float[a.data().length], ad = a.data(), bd = b.data();
+        parallelRange(out.length, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L)
+                FloatVector.fromArray(S, ad, i).add(FloatVector.fromArray(S, bd, i)).intoArray(out, i);
+            for (; i < to; i++) out[i] = ad[i] + bd[i];
+        });
         return new Tensor(a.n(), a.c(), a.h(), a.w(), out);
     }
 
@@ -474,6 +504,181 @@ public final class CpuTrainingOps extends RefTrainingOps {
     private static void sameShape(String op, Tensor a, Tensor b) {
         if (a.n() != b.n() || !a.shape().equals(b.shape()))
             throw new IllegalArgumentException(op + ": shapes differ: " + a + " vs " + b);
+    }
+
+    // ---- layout, resampling, pools, composite -------------------------------------------------
+
+    @Override
+    public Tensor concat(List<Tensor> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("concat needs at least one tensor");
+        Tensor first = parts.get(0);
+        int c = 0;
+        for (Tensor t : parts) {
+            if (t.n() != first.n() || t.h() != first.h() || t.w() != first.w())
+                throw new IllegalArgumentException("concat: " + t + " does not match " + first + " in batch or size");
+            c += t.c();
+        }
+        int n = first.n(), plane = first.plane(), total = c;
+        float[] out = new float[n * c * plane];
+        parallelFor(n, s -> {
+            int off = s * total * plane;
+            for (Tensor t : parts) {
+                int len = t.c() * plane;
+                System.arraycopy(t.data(), s * len, out, off, len);
+                off += len;
+            }
+        });
+        return new Tensor(n, c, first.h(), first.w(), out);
+    }
+
+    @Override
+    public List<Tensor> split(Tensor x, int[] channels) {
+        int total = 0;
+        for (int c : channels) {
+            if (c < 1) throw new IllegalArgumentException("split: channel counts must be >= 1, got " + java.util.Arrays.toString(channels));
+            total += c;
+        }
+        if (total != x.c())
+            throw new IllegalArgumentException("split: channel counts " + java.util.Arrays.toString(channels) + " must sum to " + x.c() + " for " + x);
+        int n = x.n(), plane = x.plane();
+        float[][] outs = new float[channels.length][];
+        for (int i = 0; i < channels.length; i++) outs[i] = new float[n * channels[i] * plane];
+        parallelFor(n, s -> {
+            int off = s * x.c() * plane;
+            for (int i = 0; i < channels.length; i++) {
+                int len = channels[i] * plane;
+                System.arraycopy(x.data(), off, outs[i], s * len, len);
+                off += len;
+            }
+        });
+        List<Tensor> out = new ArrayList<>(channels.length);
+        for (int i = 0; i < channels.length; i++) out.add(new Tensor(n, channels[i], x.h(), x.w(), outs[i]));
+        return out;
+    }
+
+    /** Sampling positions by (in, out) size of one axis; a network uses a handful of shapes. */
+    private final java.util.Map<Long, PlaneKernels.Axis> axes = new java.util.HashMap<>();
+
+    private PlaneKernels.Axis axis(int in, int out) {
+        return axes.computeIfAbsent(((long) in << 32) | out, key -> PlaneKernels.Axis.of(in, out));
+    }
+
+    /** {@code body(plane, scratch)} for every plane in [0, planes); each task owns one scratch of {@code scratch} floats. */
+    private void forPlanes(int planes, int scratch, PlaneBody body) {
+        int tasks = Math.min(threads, planes);
+        runTasks(tasks, t -> {
+            float[] tmp = new float[scratch];
+            for (int i = t; i < planes; i += tasks) body.run(i, tmp);
+        });
+    }
+
+    private interface PlaneBody {
+        void run(int plane, float[] tmp);
+    }
+
+    @Override
+    public Tensor resize(Tensor x, int outH, int outW) {
+        if (outH < 1 || outW < 1) throw new IllegalArgumentException("resize: output size must be >= 1x1, got " + outH + "x" + outW);
+        PlaneKernels.Axis ay = axis(x.h(), outH), ax = axis(x.w(), outW);
+        int ih = x.h(), iw = x.w(), in = x.plane(), on = outH * outW;
+        float[] out = new float[x.n() * x.c() * on];
+        forPlanes(x.n() * x.c(), ih * outW, (p, tmp) -> PlaneKernels.resize(x.data(), p * in, ih, iw, out, p * on, ay, ax, tmp));
+        return new Tensor(x.n(), x.c(), outH, outW, out);
+    }
+
+    @Override
+    public Tensor resizeBackward(Tensor dy, int inH, int inW) {
+        if (inH < 1 || inW < 1) throw new IllegalArgumentException("resizeBackward: input size must be >= 1x1, got " + inH + "x" + inW);
+        PlaneKernels.Axis ay = axis(inH, dy.h()), ax = axis(inW, dy.w());
+        int on = dy.plane(), in = inH * inW, ow = dy.w();
+        float[] dx = new float[dy.n() * dy.c() * in];
+        forPlanes(dy.n() * dy.c(), inH * ow, (p, tmp) -> PlaneKernels.resizeAdjoint(dy.data(), p * on, dx, p * in, inH, inW, ay, ax, tmp));
+        return new Tensor(dy.n(), dy.c(), inH, inW, dx);
+    }
+
+    @Override
+    public Tensor avgPool(Tensor x, Op.AvgPool p) {
+        if (!p.fits(x.h(), x.w())) return globalAvgPool(x);
+        int ih = x.h(), iw = x.w(), oh = p.outSize(ih), ow = p.outSize(iw);
+        int[] by = PlaneKernels.windows(ih, oh, p.window(), p.stride(), p.pad()), bx = PlaneKernels.windows(iw, ow, p.window(), p.stride(), p.pad());
+        int in = x.plane(), on = oh * ow;
+        float[] out = new float[x.n() * x.c() * on];
+        forPlanes(x.n() * x.c(), ih * ow, (pl, tmp) -> PlaneKernels.avgPool(x.data(), pl * in, ih, iw, out, pl * on, by, bx, tmp));
+        return new Tensor(x.n(), x.c(), oh, ow, out);
+    }
+
+    @Override
+    public Tensor avgPoolBackward(Tensor dy, Op.AvgPool p, int inH, int inW) {
+        if (inH < 1 || inW < 1) throw new IllegalArgumentException("avgPoolBackward: input size must be >= 1x1, got " + inH + "x" + inW);
+        if (!p.fits(inH, inW)) return globalAvgPoolBackward(dy, inH, inW);
+        int oh = p.outSize(inH), ow = p.outSize(inW);
+        if (dy.h() != oh || dy.w() != ow)
+            throw new IllegalArgumentException("avgPool gradient " + dy + " does not match the pool's output " + oh + "x" + ow + " for input " + inH + "x" + inW);
+        int[] by = PlaneKernels.windows(inH, oh, p.window(), p.stride(), p.pad()), bx = PlaneKernels.windows(inW, ow, p.window(), p.stride(), p.pad());
+        int in = inH * inW, on = oh * ow;
+        float[] dx = new float[dy.n() * dy.c() * in];
+        forPlanes(dy.n() * dy.c(), inH * ow + ow, (pl, tmp) -> PlaneKernels.avgPoolAdjoint(dy.data(), pl * on, dx, pl * in, inH, inW, by, bx, tmp));
+        return new Tensor(dy.n(), dy.c(), inH, inW, dx);
+    }
+
+    @Override
+    public Tensor globalAvgPool(Tensor x) {
+        int plane = x.plane();
+        float[] out = new float[x.n() * x.c()];
+        parallelFor(out.length, i -> out[i] = (float) (sum(x.data(), i * plane, plane) / plane));
+        return new Tensor(x.n(), x.c(), 1, 1, out);
+    }
+
+    @Override
+    public Tensor globalAvgPoolBackward(Tensor dy, int inH, int inW) {
+        if (dy.h() != 1 || dy.w() != 1) throw new IllegalArgumentException("global pool gradient must be N x C x 1 x 1, got " + dy);
+        if (inH < 1 || inW < 1) throw new IllegalArgumentException("globalAvgPoolBackward: input size must be >= 1x1, got " + inH + "x" + inW);
+        int plane = inH * inW;
+        float[] dx = new float[dy.n() * dy.c() * plane];
+        parallelFor(dy.n() * dy.c(), i -> java.util.Arrays.fill(dx, i * plane, (i + 1) * plane, dy.data()[i] / plane));
+        return new Tensor(dy.n(), dy.c(), inH, inW, dx);
+    }
+
+    private static void checkComposite(Tensor pred, Tensor input) {
+        if (pred.c() != 1 || input.c() < 6 || pred.n() != input.n() || pred.h() != input.h() || pred.w() != input.w())
+            throw new IllegalArgumentException("composite needs a N x 1 x H x W prediction and the N x 6 x H x W input, got " + pred + " and " + input);
+    }
+
+    @Override
+    public Tensor composite(Tensor pred, Tensor input) {
+        checkComposite(pred, input);
+        int plane = pred.plane();
+        float[] out = new float[pred.data().length], pd = pred.data(), xd = input.data();
+        parallelFor(pred.n(), s -> {
+            int pb = s * plane, ub = input.index(s, 4, 0, 0), fb = input.index(s, 5, 0, 0), i = 0;
+            for (; i + L <= plane; i += L)
+                FloatVector.fromArray(S, pd, pb + i).max(0f).min(1f)
+                        .mul(FloatVector.fromArray(S, xd, ub + i)).add(FloatVector.fromArray(S, xd, fb + i)).intoArray(out, pb + i);
+            for (; i < plane; i++) out[pb + i] = Math.min(Math.max(pd[pb + i], 0f), 1f) * xd[ub + i] + xd[fb + i];
+        });
+        return new Tensor(pred.n(), 1, pred.h(), pred.w(), out);
+    }
+
+    @Override
+    public Tensor compositeBackward(Tensor pred, Tensor input, Tensor dy) {
+        checkComposite(pred, input);
+        sameShape("compositeBackward", pred, dy);
+        int plane = pred.plane();
+        float[] out = new float[pred.data().length], pd = pred.data(), xd = input.data(), g = dy.data();
+        parallelFor(pred.n(), s -> {
+            int pb = s * plane, ub = input.index(s, 4, 0, 0), i = 0;
+            for (; i + L <= plane; i += L) {
+                FloatVector v = FloatVector.fromArray(S, pd, pb + i);
+                var inside = v.compare(VectorOperators.GT, 0f).and(v.compare(VectorOperators.LT, 1f));
+                FloatVector.fromArray(S, g, pb + i).mul(FloatVector.fromArray(S, xd, ub + i))
+                        .blend(0f, inside.not()).intoArray(out, pb + i);
+            }
+            for (; i < plane; i++) {
+                float v = pd[pb + i];
+                out[pb + i] = v > 0f && v < 1f ? g[pb + i] * xd[ub + i] : 0f;
+            }
+        });
+        return new Tensor(pred.n(), 1, pred.h(), pred.w(), out);
     }
 
     // ---- vector loops -----------------------------------------------------------------------
@@ -521,19 +726,27 @@ public final class CpuTrainingOps extends RefTrainingOps {
         return total;
     }
 
-    /** {@code sum (x - mu) * g} over one range. */
-    private static double dotCentred(float[] x, float[] g, int off, int len, float mu) {
-        double total = 0;
+    /** {@code sums = [sum g, sum (x - mu) * g]} over one range, reading g once. */
+    private static void sumAndDotCentred(float[] x, float[] g, int off, int len, float mu, double[] sums) {
+        double tg = 0, txg = 0;
         for (int bl = 0; bl < len; bl += BLOCK) {
             int end = off + Math.min(len, bl + BLOCK), i = off + bl;
-            FloatVector acc = FloatVector.zero(S);
-            for (; i + L <= end; i += L)
-                acc = FloatVector.fromArray(S, x, i).sub(mu).fma(FloatVector.fromArray(S, g, i), acc);
-            double t = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) t += (double) (x[i] - mu) * g[i];
-            total += t;
+            FloatVector accG = FloatVector.zero(S), accXg = FloatVector.zero(S);
+            for (; i + L <= end; i += L) {
+                FloatVector gv = FloatVector.fromArray(S, g, i);
+                accG = accG.add(gv);
+                accXg = FloatVector.fromArray(S, x, i).sub(mu).fma(gv, accXg);
+            }
+            double a = accG.reduceLanes(VectorOperators.ADD), b = accXg.reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                a += g[i];
+                b += (double) (x[i] - mu) * g[i];
+            }
+            tg += a;
+            txg += b;
         }
-        return total;
+        sums[0] = tg;
+        sums[1] = txg;
     }
 
     /** {@code out = x * scale + shift} over one range. */

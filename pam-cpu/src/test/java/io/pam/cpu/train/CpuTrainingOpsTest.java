@@ -100,6 +100,15 @@ class CpuTrainingOpsTest {
     }
 
     @Test
+    void denseConvolutionsInSeveralRowBands() {
+        // im2col runs in bands of CpuTrainingOps.BAND_FLOATS column values: these need 3 bands each,
+        // the last one shorter (144 x 64 per row: 28 + 28 + 8 rows; 288 x 40: 22 + 22 + 4 rows)
+        checkConv(18, 2, 16, 8, 3, 1, 1, 1, 64, 64, true);
+        checkConv(19, 2, 32, 6, 3, 2, 1, 1, 96, 80, false);
+        checkConv(20, 2, 32, 6, 3, 2, 1, 2, 96, 80, false); // grouped, 144 x 40: 45 + 3 rows
+    }
+
+    @Test
     void groupedConvolutions() {
         checkConv(10, 2, 8, 6, 3, 1, 1, 2, 7, 7, false);
         checkConv(11, 2, 6, 6, 3, 2, 1, 6, 9, 9, false); // strided depthwise: GEMM path
@@ -169,6 +178,66 @@ class CpuTrainingOpsTest {
         Tensor x = random(r, 1, 3, 200, 300), b = random(r, 1, 3, 200, 300); // 180000 values: 3 chunks
         close("add large", fast.add(x, b), ref.add(x, b));
         close("relu large", fast.activation(x, Activation.RELU), ref.activation(x, Activation.RELU));
+    }
+
+    @Test
+    void resizeAndItsAdjoint() {
+        Random r = new Random(40);
+        // up 2x / 4x / 8x (decoder, pyramid pool), down, non-integer ratios, to and from 1x1
+        int[][] cases = {{8, 8, 16, 16}, {4, 6, 16, 24}, {8, 8, 64, 64}, {32, 20, 16, 10}, {7, 9, 20, 13},
+                {13, 11, 5, 17}, {6, 5, 1, 1}, {1, 1, 6, 5}, {3, 40, 3, 40}};
+        for (int[] cs : cases) {
+            String what = "resize " + cs[0] + "x" + cs[1] + " -> " + cs[2] + "x" + cs[3];
+            Tensor x = random(r, 2, 3, cs[0], cs[1]);
+            close(what, fast.resize(x, cs[2], cs[3]), ref.resize(x, cs[2], cs[3]));
+            Tensor dy = random(r, 2, 3, cs[2], cs[3]);
+            close(what + " adjoint", fast.resizeBackward(dy, cs[0], cs[1]), ref.resizeBackward(dy, cs[0], cs[1]));
+        }
+        assertThatThrownBy(() -> fast.resize(Tensor.zeros(1, 1, 4, 4), 0, 3)).hasMessageContaining(">= 1x1");
+    }
+
+    @Test
+    void poolsAndTheirAdjoints() {
+        Random r = new Random(41);
+        // windows as in the pyramid pool module, maps that divide evenly and ones that do not
+        int[][] cases = {{2, 16, 16}, {4, 16, 16}, {8, 32, 24}, {16, 32, 32}, {3, 9, 11}, {6, 13, 7}, {16, 8, 8}, {4, 2, 9}};
+        for (int[] cs : cases) {
+            Op.AvgPool p = new Op.AvgPool(cs[0]);
+            String what = "avgPool w" + cs[0] + " on " + cs[1] + "x" + cs[2] + (p.fits(cs[1], cs[2]) ? "" : " (global)");
+            Tensor x = random(r, 2, 3, cs[1], cs[2]);
+            Tensor yf = fast.avgPool(x, p), yr = ref.avgPool(x, p);
+            close(what, yf, yr);
+            Tensor dy = random(r, 2, 3, yr.h(), yr.w());
+            close(what + " adjoint", fast.avgPoolBackward(dy, p, cs[1], cs[2]), ref.avgPoolBackward(dy, p, cs[1], cs[2]));
+        }
+        Tensor x = random(r, 3, 5, 17, 29), g = random(r, 3, 5, 1, 1);
+        close("globalAvgPool", fast.globalAvgPool(x), ref.globalAvgPool(x));
+        close("globalAvgPool adjoint", fast.globalAvgPoolBackward(g, 17, 29), ref.globalAvgPoolBackward(g, 17, 29));
+        assertThatThrownBy(() -> fast.avgPoolBackward(Tensor.zeros(1, 1, 3, 3), new Op.AvgPool(4), 16, 16))
+                .hasMessageContaining("does not match");
+    }
+
+    @Test
+    void concatSplitAndComposite() {
+        Random r = new Random(42);
+        Tensor a = random(r, 3, 2, 5, 7), b = random(r, 3, 5, 5, 7), c = random(r, 3, 1, 5, 7);
+        Tensor cat = fast.concat(List.of(a, b, c));
+        assertThat(cat.shape()).isEqualTo(ref.concat(List.of(a, b, c)).shape());
+        assertThat(cat.data()).containsExactly(ref.concat(List.of(a, b, c)).data());
+        List<Tensor> parts = fast.split(cat, new int[] {2, 5, 1}), want = ref.split(cat, new int[] {2, 5, 1});
+        for (int i = 0; i < 3; i++) {
+            assertThat(parts.get(i).shape()).isEqualTo(want.get(i).shape());
+            assertThat(parts.get(i).data()).containsExactly(want.get(i).data());
+        }
+        assertThatThrownBy(() -> fast.split(cat, new int[] {2, 5})).hasMessageContaining("must sum to 8");
+        assertThatThrownBy(() -> fast.concat(List.of(a, random(r, 2, 2, 5, 7)))).hasMessageContaining("does not match");
+
+        // prediction spread over [-0.5, 1.5] with exact 0 and 1 (the clamp's edges) mixed in
+        Tensor pred = random(r, 3, 1, 9, 13), input = random(r, 3, 6, 9, 13), dy = random(r, 3, 1, 9, 13);
+        for (int i = 0; i < pred.data().length; i++)
+            pred.data()[i] = i % 7 == 0 ? (i % 2) : (float) (0.5 + 0.5 * pred.data()[i]);
+        assertThat(fast.composite(pred, input).data()).containsExactly(ref.composite(pred, input).data());
+        assertThat(fast.compositeBackward(pred, input, dy).data()).containsExactly(ref.compositeBackward(pred, input, dy).data());
     }
 
     @Test
