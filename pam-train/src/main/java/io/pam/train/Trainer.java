@@ -342,8 +342,9 @@ public final class Trainer {
 
     /** Algorithm 1 for one batch: pick the label route, then train along it. */
     private double[] pathStep(Batch b, Map<String, float[]> grads, Set<String> touched) {
-        int budget = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
-        List<Route> drawn = prior.draw(budget, cfg.priorDraws(), rng);
+        int point = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
+        double budget = prior.gmac(point);
+        List<Route> drawn = prior.draw(point, cfg.priorDraws(), rng);
         double[] errs = new double[drawn.size()];
         for (int i = 0; i < errs.length; i++) errs[i] = evalError(b, drawn.get(i), budget);
         double[] noise = new double[2 * NetworkSpec.GROUPS];
@@ -429,7 +430,7 @@ public final class Trainer {
         try (BatchSource src = trainData.apply(Rng.mix(cfg.seed(), 0xB4))) {
             for (int i = 0; i < cfg.bnBatches(); i++) {
                 Batch b = src.next();
-                int budget = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
+                double budget = prior.gmac(prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1));
                 PathSelector sel = new PathSelector(costs, budget);
                 TrainGraph.Pass p = graph.forward(params, b.input(), budget, selectorRouter(sel), TrainGraph.Mode.BATCH_STATS);
                 for (String node : graph.normNodes()) {
