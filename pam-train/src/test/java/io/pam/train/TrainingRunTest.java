@@ -75,9 +75,15 @@ class TrainingRunTest {
         }
     }
 
-    @Test
-    void resumedRunContinuesBitForBit(@TempDir Path dir) throws Exception {
-        TrainConfig cfg = small().with(Map.of("backend", "reference", "stage1Steps", "6", "stage2Steps", "6", "stage3Steps", "4", "checkpointEvery", "2",
+    /**
+     * Both backends: the reference ops and the cpu kernels (on this module's test class path). The
+     * straight run and the resumed one run at different JIT warm-up states, so any kernel whose bits
+     * depend on compilation (e.g. {@code reduceLanes}) fails this.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"reference", "cpu"})
+    void resumedRunContinuesBitForBit(String backend, @TempDir Path dir) throws Exception {
+        TrainConfig cfg = small().with(Map.of("backend", backend, "stage1Steps", "6", "stage2Steps", "6", "stage3Steps", "4", "checkpointEvery", "2",
                 "priorImages", "4", "bnBatches", "2", "validateEvery", "0", "validationImages", "2", "logEvery", "100"));
         Path ck = dir.resolve("ck.safetensors");
         try (TrainingOps ops = TrainingBackends.resolve(cfg.backend()).open(cfg.threads())) {
