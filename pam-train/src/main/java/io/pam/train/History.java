@@ -15,7 +15,7 @@ public final class History {
     public record ValidationPoint(int step, int stage, String budget, double sad, double mse, double l1, double gmac) {}
 
     /** One stage-3 label: the integer budget, the label route and its cost. */
-    public record LabelPoint(int budget, String route, double gmac) {}
+    public record LabelPoint(double budget, String route, double gmac) {}
 
     public final List<LossPoint> losses = new ArrayList<>();
     public final List<ValidationPoint> validations = new ArrayList<>();
@@ -29,7 +29,7 @@ public final class History {
         validations.add(new ValidationPoint(step, stage, budget, s[0], s[1], s[2], s[3]));
     }
 
-    void addLabel(int budget, Route route, double gmac) {
+    void addLabel(double budget, Route route, double gmac) {
         labels.add(new LabelPoint(budget, route.toString(), gmac));
     }
 

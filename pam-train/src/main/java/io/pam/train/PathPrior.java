@@ -8,16 +8,25 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The path prior of stage 3 (paper eq. 7): for each integer budget C_g (GMAC@1024), the
+ * The path prior of stage 3 (paper eq. 7): for each budget C_g of a grid (GMAC@1024), the
  * candidates are the {@code N_g} feasible routes (cost strictly below C_g) of highest cost, and
  * {@code Q[C_g][route]} is the fraction of validation images on which that route had the lowest
  * L1 among the candidates. Draws use a smoothed table,
  * {@code (1 - s) Q + s / |candidates|}, so that every candidate has positive probability and
  * {@code min(N_e, |candidates|)} distinct routes can always be drawn.
+ *
+ * <p>The grid: budgets are {@code point / pointsPerGmac} for integer grid points. A network whose
+ * cost range spans at least {@value #MIN_SPAN} GMAC (the paper network: 57.85..74.67) uses the
+ * paper's integer budgets (58..75, one point per GMAC). A narrower network (the tiny one:
+ * 3.64..3.73) gets the finest power-of-ten grid that still leaves at least
+ * {@value #MIN_SPAN} grid steps across its range, so it also has several budgets, and routes
+ * that they exclude, instead of one budget that admits every route.
  */
 public final class PathPrior {
     private final CostModel costs;
-    private final int lo, hi, candidatesPerBudget;
+    /** A cost range at least this wide (in grid steps) keeps the grid; narrower ones refine it. */
+    static final int MIN_SPAN = 4;
+    private final int lo, hi, candidatesPerBudget, pointsPerGmac;
     private final double smoothing;
     private final double[][] q;
 
@@ -26,14 +35,32 @@ public final class PathPrior {
         if (candidatesPerBudget < 1) throw new IllegalArgumentException("N_g must be >= 1");
         if (!(smoothing > 0 && smoothing <= 1)) throw new IllegalArgumentException("prior smoothing must be in (0, 1]");
         this.costs = costs;
-        this.lo = (int) Math.floor(costs.smallest()) + 1;
-        this.hi = (int) Math.ceil(costs.largest());
+        this.pointsPerGmac = pointsPerGmac(costs.largest() - costs.smallest());
+        this.lo = (int) Math.floor(costs.smallest() * pointsPerGmac) + 1;
+        this.hi = (int) Math.ceil(costs.largest() * pointsPerGmac);
         this.candidatesPerBudget = candidatesPerBudget;
         this.smoothing = smoothing;
         this.q = new double[hi - lo + 1][1 << NetworkSpec.GROUPS];
     }
 
-    /** The integer budgets the prior covers: the smallest that admits a route .. the first that admits all. */
+    /** Grid points per GMAC: 1 (integer budgets) for a range of at least {@value #MIN_SPAN} GMAC, else 10, 100, ... */
+    static int pointsPerGmac(double costRange) {
+        int p = 1;
+        while (costRange * p < MIN_SPAN && p < 1_000_000) p *= 10;
+        return p;
+    }
+
+    /** Grid points per GMAC (1 on the paper network: the grid points are the integer budgets). */
+    public int pointsPerGmac() {
+        return pointsPerGmac;
+    }
+
+    /** The budget (GMAC@1024) of a grid point. */
+    public double gmac(int point) {
+        return point / (double) pointsPerGmac;
+    }
+
+    /** The grid points the prior covers: the smallest budget that admits a route .. the first that admits all. */
     public int lowestBudget() {
         return lo;
     }
@@ -42,10 +69,11 @@ public final class PathPrior {
         return hi;
     }
 
-    /** Feasible routes under a budget (cost < budget), most expensive first, at most N_g. */
+    /** Feasible routes under a grid point's budget (cost < budget), most expensive first, at most N_g. */
     public List<Route> candidates(int budget) {
+        double limit = gmac(budget);
         List<Route> r = new ArrayList<>();
-        for (Route route : Route.all(NetworkSpec.GROUPS)) if (costs.gmac(route) < budget) r.add(route);
+        for (Route route : Route.all(NetworkSpec.GROUPS)) if (costs.gmac(route) < limit) r.add(route);
         r.sort(Comparator.comparingDouble((Route x) -> costs.gmac(x)).reversed());
         return r.size() > candidatesPerBudget ? r.subList(0, candidatesPerBudget) : r;
     }

@@ -83,10 +83,14 @@ public record TrainConfig(String network, String backend, int threads, long seed
                 20, 2000, 18, 500, 10, "pipeline", 320, null);
     }
 
-    /** A CI-sized run: tiny network, small crops, a few hundred steps over all stages. */
+    /**
+     * A CI-sized run: tiny network, crop 64, 300 steps over all stages (200 / 60 / 40). The
+     * learning rate is the recipe's x 67: with 3e-3 validation L1 fell only 0.345 -> 0.31 in 120
+     * stage-1 steps; with 2e-2 it falls to about 0.12 in 200 (measured on the synthetic data).
+     */
     public static TrainConfig ci() {
         return new TrainConfig("tiny", "auto", 2, 7, 4, 64, 1,
-                160, 80, 60, 32, 3e-3, 0.5, 0.999, 3e-5, 32, 10, 4, 0.1, 1.0,
+                200, 60, 40, 32, 2e-2, 0.5, 0.999, 3e-5, 32, 10, 4, 0.1, 1.0,
                 20, 100, 16, 20, 0, "synthetic", 64, null);
     }
 

@@ -59,8 +59,10 @@ public final class Trainer {
     int stage = FULL, step;
     final History history = new History();
     private BatchSource source;
-    private long lastLogNanos, lastCheckpointNanos;
-    private int samplesSinceLog;
+    private long lastCheckpointNanos;
+    /** Training time (optimiser steps only: no validation, prior or checkpoint) and work since the last progress line. */
+    private long trainNanosSinceLog;
+    private int samplesSinceLog, stepsSinceLog;
     private int networkLabels, labels, infeasibleNetworkRoutes;
 
     public Trainer(TrainConfig cfg, TrainingOps ops, LongFunction<BatchSource> trainData, Supplier<BatchSource> validationData,
@@ -224,7 +226,10 @@ public final class Trainer {
                 }
                 if (step % cfg.checkpointEvery() == 0 || source == null) reopenSource();
                 if (globalStep() == 0 && history.validations.isEmpty()) validate();
+                long stepStart = System.nanoTime();
                 trainStep();
+                trainNanosSinceLog += System.nanoTime() - stepStart;
+                stepsSinceLog++;
                 step++;
                 sizeStage();
                 if (step % cfg.logEvery() == 0) log();
@@ -342,8 +347,9 @@ public final class Trainer {
 
     /** Algorithm 1 for one batch: pick the label route, then train along it. */
     private double[] pathStep(Batch b, Map<String, float[]> grads, Set<String> touched) {
-        int budget = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
-        List<Route> drawn = prior.draw(budget, cfg.priorDraws(), rng);
+        int point = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
+        double budget = prior.gmac(point);
+        List<Route> drawn = prior.draw(point, cfg.priorDraws(), rng);
         double[] errs = new double[drawn.size()];
         for (int i = 0; i < errs.length; i++) errs[i] = evalError(b, drawn.get(i), budget);
         double[] noise = new double[2 * NetworkSpec.GROUPS];
@@ -429,7 +435,7 @@ public final class Trainer {
         try (BatchSource src = trainData.apply(Rng.mix(cfg.seed(), 0xB4))) {
             for (int i = 0; i < cfg.bnBatches(); i++) {
                 Batch b = src.next();
-                int budget = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
+                double budget = prior.gmac(prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1));
                 PathSelector sel = new PathSelector(costs, budget);
                 TrainGraph.Pass p = graph.forward(params, b.input(), budget, selectorRouter(sel), TrainGraph.Mode.BATCH_STATS);
                 for (String node : graph.normNodes()) {
@@ -538,20 +544,35 @@ public final class Trainer {
     // ---- progress -------------------------------------------------------------------------
 
     private void log() {
-        long now = System.nanoTime();
-        double secs = lastLogNanos == 0 ? Double.NaN : (now - lastLogNanos) / 1e9;
-        double rate = samplesSinceLog / secs;
-        lastLogNanos = now;
-        samplesSinceLog = 0;
         double[] last = history.lastLoss();
-        long total = totalSteps(), remaining = total - globalStep();
-        double stepsPerSec = rate / (cfg.batch() * cfg.accumulate());
-        String eta = total >= 0 && Double.isFinite(stepsPerSec) && stepsPerSec > 0 ? History.duration(remaining / stepsPerSec) : "?";
+        long stageTotal = stageSteps(stage);
+        long remaining = stageTotal == Integer.MAX_VALUE ? -1 : stageTotal - step;
+        String speed = speedAndEta(samplesSinceLog, stepsSinceLog, trainNanosSinceLog / 1e9, remaining);
+        trainNanosSinceLog = 0;
+        samplesSinceLog = 0;
+        stepsSinceLog = 0;
         String labelInfo = stage == PATHS && labels > 0
                 ? String.format(" | network route chosen %.0f%%, infeasible %.0f%%", 100.0 * networkLabels / labels, 100.0 * infeasibleNetworkRoutes / labels)
                 : "";
-        listener.line(String.format("stage %d step %d/%s | loss %.4f (l1 %.4f comp %.4f lap %.4f ds %.4f pt %.4f) | lr %.2e | %.2f samples/s | ETA %s%s",
-                stage, step, stageSteps(stage) == Integer.MAX_VALUE ? "?" : String.valueOf(stageSteps(stage)), last[0], last[1], last[2], last[3], last[4], last[5],
-                RAdam.cosineLr(cfg.lr(), step, stageSteps(stage)), rate, eta, labelInfo));
+        listener.line(String.format("stage %d step %d/%s | loss %.4f (l1 %.4f comp %.4f lap %.4f ds %.4f pt %.4f) | lr %.2e | %s%s",
+                stage, step, stageTotal == Integer.MAX_VALUE ? "?" : String.valueOf(stageTotal), last[0], last[1], last[2], last[3], last[4], last[5],
+                RAdam.cosineLr(cfg.lr(), step, stageSteps(stage)), speed, labelInfo));
+    }
+
+    /**
+     * The speed part of a progress line: samples per second of training time (optimiser steps
+     * only; validations, the prior and checkpoints between steps are not counted) and the
+     * time left in the current stage at that speed.
+     *
+     * @param samples        samples trained since the last progress line
+     * @param steps          optimiser steps since the last progress line
+     * @param trainSeconds   time those steps took
+     * @param remainingSteps steps left in the stage, or -1 while unknown (a budgeted stage not yet sized)
+     * @return e.g. {@code "12.50 samples/s | stage ETA 1m20s"}; {@code "?"} for what cannot be known yet
+     */
+    static String speedAndEta(int samples, int steps, double trainSeconds, long remainingSteps) {
+        if (steps <= 0 || !(trainSeconds > 0)) return "? samples/s | stage ETA ?";
+        String eta = remainingSteps < 0 ? "?" : History.duration(remainingSteps * trainSeconds / steps);
+        return String.format("%.2f samples/s | stage ETA %s", samples / trainSeconds, eta);
     }
 }

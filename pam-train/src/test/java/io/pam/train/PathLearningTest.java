@@ -39,6 +39,8 @@ class PathLearningTest {
         PathPrior prior = new PathPrior(costs, 10, 0.1);
         assertThat(prior.lowestBudget()).isEqualTo(58);
         assertThat(prior.highestBudget()).isEqualTo(75);
+        assertThat(prior.pointsPerGmac()).isEqualTo(1);
+        assertThat(prior.gmac(70)).isEqualTo(70.0);
         assertThat(prior.candidates(58)).containsExactly(new Route(0, 4));
         List<Route> c70 = prior.candidates(70);
         assertThat(c70).hasSize(10).allMatch(r -> costs.gmac(r) < 70);
@@ -59,16 +61,36 @@ class PathLearningTest {
             for (Route r : Route.all(4)) {
                 sum += prior.probability(b, r);
                 smooth += prior.smoothed(b, r);
-                if (prior.probability(b, r) > 0) assertThat(costs.gmac(r)).isLessThan(b);
+                if (prior.probability(b, r) > 0) assertThat(costs.gmac(r)).isLessThan(prior.gmac(b));
             }
             assertThat(sum).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-9));
             assertThat(smooth).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-9));
             int budget = b;
             List<Route> drawn = prior.draw(b, 4, new Rng(b));
             assertThat(new HashSet<>(drawn)).hasSize(Math.min(4, prior.candidates(b).size()));
-            assertThat(drawn).allMatch(r -> costs.gmac(r) < budget);
+            assertThat(drawn).allMatch(r -> costs.gmac(r) < prior.gmac(budget));
         }
         // smoothing lets 4 distinct routes be drawn even where the raw prior has 2 non-zero entries
         assertThat(new HashSet<>(prior.draw(70, 4, new Rng(3)))).hasSize(4);
+    }
+
+    @Test
+    void narrowCostRangesGetAFinerGridWithSeveralBudgets() {
+        CostModel tiny = new CostModel(NetworkSpec.of(io.pam.net.NetworkConfig.tiny()));
+        PathPrior prior = new PathPrior(tiny, 10, 0.1);
+        // the tiny network's whole range (about 3.64..3.73 GMAC) lies inside one integer budget
+        assertThat(Math.ceil(tiny.largest()) - Math.floor(tiny.smallest())).isEqualTo(1);
+        assertThat(prior.pointsPerGmac()).isEqualTo(100);
+        assertThat(prior.highestBudget() - prior.lowestBudget() + 1).isGreaterThanOrEqualTo(PathPrior.MIN_SPAN);
+        assertThat(prior.gmac(prior.lowestBudget())).isGreaterThan(tiny.smallest());
+        assertThat(prior.gmac(prior.lowestBudget() - 1)).isLessThanOrEqualTo(tiny.smallest());
+        assertThat(prior.gmac(prior.highestBudget())).isGreaterThanOrEqualTo(tiny.largest());
+        assertThat(prior.gmac(prior.highestBudget() - 1)).isLessThan(tiny.largest());
+        // the cheapest budget admits only the cheapest route; the highest admits all 16 (N_g 16)
+        assertThat(prior.candidates(prior.lowestBudget())).containsExactly(new Route(0, 4));
+        assertThat(new PathPrior(tiny, 16, 0.1).candidates(prior.highestBudget())).hasSize(16);
+        // budgets in between exclude some routes
+        int mid = (prior.lowestBudget() + prior.highestBudget()) / 2;
+        assertThat(new PathPrior(tiny, 16, 0.1).candidates(mid).size()).isBetween(2, 15);
     }
 }

@@ -39,12 +39,6 @@ class TrainingRunTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("OPEN (diagnosed, not fixed): (1) stage 1 learns slowly on this data: L1 0.345-0.358 -> 0.30 "
-            + "in 160 steps (running and batch statistics agree within 3-10%, so not a BN train/eval mismatch); (2) the tiny net's "
-            + "whole cost range (3.64-3.73 GMAC) lies inside ONE integer budget (4), so the prior has one row, stage 3 and the BN "
-            + "re-estimation only ever see budget 4 (unconstrained routes) and the cheaper validation budgets get statistics of "
-            + "other routes (L1 at '70' 0.31 -> 0.60 after re-estimation). Fix: a budget grid scaled to the network's cost range. "
-            + "~15 min on 2 loaded cores.")
     void allStagesLearnAndRespectTheBudget(@TempDir Path dir) throws Exception {
         TrainConfig cfg = small();
         List<String> lines = new ArrayList<>();
@@ -64,7 +58,7 @@ class TrainingRunTest {
                 for (Route r : Route.all(4)) {
                     double q = prior.probability(b, r);
                     assertThat(q).isBetween(0.0, 1.0);
-                    if (q > 0) assertThat(costs.gmac(r)).isLessThan(b);
+                    if (q > 0) assertThat(costs.gmac(r)).isLessThan(prior.gmac(b));
                     sum += q;
                 }
                 assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
@@ -81,9 +75,15 @@ class TrainingRunTest {
         }
     }
 
-    @Test
-    void resumedRunContinuesBitForBit(@TempDir Path dir) throws Exception {
-        TrainConfig cfg = small().with(Map.of("backend", "reference", "stage1Steps", "6", "stage2Steps", "6", "stage3Steps", "4", "checkpointEvery", "2",
+    /**
+     * Both backends: the reference ops and the cpu kernels (on this module's test class path). The
+     * straight run and the resumed one run at different JIT warm-up states, so any kernel whose bits
+     * depend on compilation (e.g. {@code reduceLanes}) fails this.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"reference", "cpu"})
+    void resumedRunContinuesBitForBit(String backend, @TempDir Path dir) throws Exception {
+        TrainConfig cfg = small().with(Map.of("backend", backend, "stage1Steps", "6", "stage2Steps", "6", "stage3Steps", "4", "checkpointEvery", "2",
                 "priorImages", "4", "bnBatches", "2", "validateEvery", "0", "validationImages", "2", "logEvery", "100"));
         Path ck = dir.resolve("ck.safetensors");
         try (TrainingOps ops = TrainingBackends.resolve(cfg.backend()).open(cfg.threads())) {

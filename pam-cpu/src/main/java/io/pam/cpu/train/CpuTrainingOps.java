@@ -429,7 +429,13 @@ public final class CpuTrainingOps extends RefTrainingOps {
     }
 
     private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        // lane by lane with Math.exp (as the scalar tail): the vector EXP may be an SVML intrinsic in
+        // C2-compiled code but Math.exp per lane before compilation, which need not agree to the
+        // last bit; precaution for bit-exact resumption (not observed to differ in the tests)
+        float[] t = new float[L];
+        v.intoArray(t, 0);
+        for (int i = 0; i < L; i++) t[i] = (float) (1.0 / (1.0 + Math.exp(-t[i])));
+        return FloatVector.fromArray(S, t, 0);
     }
 
     @Override
@@ -690,7 +696,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
             int end = off + Math.min(len, b + BLOCK), i = off + b;
             FloatVector acc = FloatVector.zero(S);
             for (; i + L <= end; i += L) acc = acc.add(FloatVector.fromArray(S, a, i));
-            double t = acc.reduceLanes(VectorOperators.ADD);
+            double t = DepthwiseKernels.sumLanes(acc);
             for (; i < end; i++) t += a[i];
             total += t;
         }
@@ -706,7 +712,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
                 FloatVector d = FloatVector.fromArray(S, a, i).sub(mu);
                 acc = d.fma(d, acc);
             }
-            double t = acc.reduceLanes(VectorOperators.ADD);
+            double t = DepthwiseKernels.sumLanes(acc);
             for (; i < end; i++) t += (double) (a[i] - mu) * (a[i] - mu);
             total += t;
         }
@@ -719,7 +725,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
             int end = off + Math.min(len, bl + BLOCK), i = off + bl;
             FloatVector acc = FloatVector.zero(S);
             for (; i + L <= end; i += L) acc = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc);
-            double t = acc.reduceLanes(VectorOperators.ADD);
+            double t = DepthwiseKernels.sumLanes(acc);
             for (; i < end; i++) t += (double) a[i] * b[i];
             total += t;
         }
@@ -737,7 +743,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
                 accG = accG.add(gv);
                 accXg = FloatVector.fromArray(S, x, i).sub(mu).fma(gv, accXg);
             }
-            double a = accG.reduceLanes(VectorOperators.ADD), b = accXg.reduceLanes(VectorOperators.ADD);
+            double a = DepthwiseKernels.sumLanes(accG), b = DepthwiseKernels.sumLanes(accXg);
             for (; i < end; i++) {
                 a += g[i];
                 b += (double) (x[i] - mu) * g[i];

@@ -127,10 +127,24 @@ final class DepthwiseKernels {
                     }
                 }
                 int i = ky * k + kx0;
-                acc[i] += a0.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-                if (nb > 1) acc[i + 1] += a1.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-                if (nb > 2) acc[i + 2] += a2.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-                if (nb > 3) acc[i + 3] += a3.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                acc[i] += sumLanes(a0);
+                if (nb > 1) acc[i + 1] += sumLanes(a1);
+                if (nb > 2) acc[i + 2] += sumLanes(a2);
+                if (nb > 3) acc[i + 3] += sumLanes(a3);
             }
+    }
+
+    /**
+     * The lanes' sum, in lane order, in double. Not {@code reduceLanes(ADD)}: its float order is
+     * unspecified and differs between the interpreted fallback (sequential) and the C2 intrinsic
+     * (pairwise), so the same inputs gave different bits depending on JIT warm-up, which broke
+     * bit-exact resumption of training.
+     */
+    static double sumLanes(FloatVector v) {
+        float[] t = new float[L];
+        v.intoArray(t, 0);
+        double s = 0;
+        for (float x : t) s += x;
+        return s;
     }
 }
