@@ -32,24 +32,43 @@ public final class Losses {
 
     /** {@code L1 = sum u |a - gt| / (sum u + 1e-8)}. */
     public static Value l1(Tensor alpha, Tensor gt, Tensor input) {
-        double cnt = unknownCount(input) + EPS, sum = 0;
-        Tensor grad = Tensor.zeros(alpha.n(), 1, alpha.h(), alpha.w());
-        int plane = alpha.plane();
-        for (int n = 0; n < alpha.n(); n++) {
-            int ab = alpha.index(n, 0, 0, 0), ub = input.index(n, 4, 0, 0);
-            for (int i = 0; i < plane; i++) {
-                float u = input.data()[ub + i];
-                if (u == 0) continue;
-                double d = alpha.data()[ab + i] - gt.data()[ab + i];
-                sum += u * Math.abs(d);
-                grad.data()[ab + i] = (float) (u * Math.signum(d) / cnt);
-            }
-        }
-        return new Value(sum / cnt, grad);
+        return unknownWeighted(alpha, gt, input, Distance.L1);
     }
 
     /** Charbonnier distance {@code sum u sqrt((a - t)^2 + 1e-12) / (sum u + 1e-8)} (paper eq. 11). */
     public static Value charbonnier(Tensor alpha, Tensor teacher, Tensor input) {
+        return unknownWeighted(alpha, teacher, input, Distance.CHARBONNIER);
+    }
+
+    /** A per-pixel distance {@code rho(d)} of the difference {@code d = a - target}. */
+    private enum Distance {
+        L1 {
+            double of(double d) {
+                return Math.abs(d);
+            }
+
+            double weightedSlope(float u, double d, double rho) {
+                return u * Math.signum(d);
+            }
+        },
+        CHARBONNIER {
+            double of(double d) {
+                return Math.sqrt(d * d + 1e-12);
+            }
+
+            double weightedSlope(float u, double d, double rho) {
+                return u * d / rho;
+            }
+        };
+
+        abstract double of(double d);
+
+        /** {@code u * rho'(d)}, given {@code rho = rho(d)}. */
+        abstract double weightedSlope(float u, double d, double rho);
+    }
+
+    /** {@code sum u rho(a - target) / (sum u + 1e-8)} and its gradient w.r.t. {@code a}. */
+    private static Value unknownWeighted(Tensor alpha, Tensor target, Tensor input, Distance rho) {
         double cnt = unknownCount(input) + EPS, sum = 0;
         Tensor grad = Tensor.zeros(alpha.n(), 1, alpha.h(), alpha.w());
         int plane = alpha.plane();
@@ -58,10 +77,10 @@ public final class Losses {
             for (int i = 0; i < plane; i++) {
                 float u = input.data()[ub + i];
                 if (u == 0) continue;
-                double d = alpha.data()[ab + i] - teacher.data()[ab + i];
-                double r = Math.sqrt(d * d + 1e-12);
+                double d = alpha.data()[ab + i] - target.data()[ab + i];
+                double r = rho.of(d);
                 sum += u * r;
-                grad.data()[ab + i] = (float) (u * d / r / cnt);
+                grad.data()[ab + i] = (float) (rho.weightedSlope(u, d, r) / cnt);
             }
         }
         return new Value(sum / cnt, grad);
