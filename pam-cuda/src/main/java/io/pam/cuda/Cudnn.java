@@ -102,14 +102,7 @@ final class Cudnn {
     private static final MethodHandle DESTROY_POOLING = downcall("cudnnDestroyPoolingDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
 
     static void check(int status, String fn) {
-        if (status == 0) return;
-        String s;
-        try {
-            s = Native.cString((MemorySegment) GET_ERROR_STRING.invokeExact(status));
-        } catch (Throwable t) {
-            s = "unknown error";
-        }
-        throw new CudaException(fn + ": " + s + " (cudnnStatus " + status + ")");
+        Native.checkStatus(status, fn, GET_ERROR_STRING, "cudnnStatus");
     }
 
     /** e.g. 91400 for 9.14.0. */

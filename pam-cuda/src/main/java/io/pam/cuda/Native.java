@@ -105,6 +105,24 @@ final class Native {
         return p.reinterpret(Integer.MAX_VALUE).getString(0);
     }
 
+    /**
+     * Throws a {@link CudaException} naming the call, the library's message and the status code
+     * unless {@code status} is 0 (success in cuDNN and NVRTC).
+     *
+     * @param errorString the library's {@code const char* f(int status)} message lookup
+     * @param statusType  the C type of the status, for the message, e.g. "cudnnStatus"
+     */
+    static void checkStatus(int status, String fn, MethodHandle errorString, String statusType) {
+        if (status == 0) return;
+        String s;
+        try {
+            s = cString((MemorySegment) errorString.invokeExact(status));
+        } catch (Throwable t) {
+            s = "unknown error";
+        }
+        throw new CudaException(fn + ": " + s + " (" + statusType + " " + status + ")");
+    }
+
     /** Wraps a Throwable from invokeExact: runtime exceptions and errors pass through. */
     static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;

@@ -32,14 +32,7 @@ final class Nvrtc {
     private static final MethodHandle DESTROY_PROGRAM = LIB.downcall("nvrtcDestroyProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     static void check(int status, String fn) {
-        if (status == 0) return;
-        String s;
-        try {
-            s = Native.cString((MemorySegment) GET_ERROR_STRING.invokeExact(status));
-        } catch (Throwable t) {
-            s = "unknown error";
-        }
-        throw new CudaException(fn + ": " + s + " (nvrtcResult " + status + ")");
+        Native.checkStatus(status, fn, GET_ERROR_STRING, "nvrtcResult");
     }
 
     static String version() {
