@@ -62,12 +62,7 @@ public final class CudaEngine implements InferenceEngine {
             disposer.add(kernels::close);
             upload(weights);
         } catch (RuntimeException e) {
-            try {
-                close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
+            throw Disposer.closeAfterFailure(e, this::close);
         }
     }
 

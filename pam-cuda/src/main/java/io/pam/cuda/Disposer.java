@@ -34,4 +34,18 @@ final class Disposer implements AutoCloseable {
         }
         if (first != null) throw first;
     }
+
+    /**
+     * For a constructor that failed part-way: runs the owner's {@code close} (freeing what was
+     * created so far), records a failure of that as suppressed, and returns the original failure
+     * for the caller to throw.
+     */
+    static RuntimeException closeAfterFailure(RuntimeException failure, Runnable close) {
+        try {
+            close.run();
+        } catch (RuntimeException suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+        return failure;
+    }
 }

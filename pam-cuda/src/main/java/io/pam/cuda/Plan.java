@@ -93,12 +93,7 @@ final class Plan implements AutoCloseable {
             }
             if (workspaceBytes > 0) workspace = disposer.add(Cudart.malloc(workspaceBytes), Cudart::free);
         } catch (RuntimeException e) {
-            try {
-                close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
+            throw Disposer.closeAfterFailure(e, this::close);
         }
     }
 
