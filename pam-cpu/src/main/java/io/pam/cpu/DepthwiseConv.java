@@ -2,12 +2,9 @@ package io.pam.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
+import io.pam.cpu.kernels.DepthwisePlane;
 
 /**
  * Depthwise convolution, stride 1, square odd kernel k, "same" zero padding k/2, with bias
@@ -16,13 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
  * faster.
  *
  * <p>Per channel plane: copy the plane into a zero-bordered scratch array ({@code (H+2p) x
- * (W+2p+L)}, L = vector lanes), then compute four output rows at a time, vectorised along the
- * width: each input vector loaded once feeds up to four accumulators (one per output row).
- * Planes are spread over the worker pool.
+ * (W+2p+L)}, L = vector lanes), then run the row kernel shared with training
+ * ({@link DepthwisePlane}: four output rows at a time, vectorised along the width). Planes are
+ * spread over the worker pool.
  */
 final class DepthwiseConv {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+    private static final int L = DepthwisePlane.LANES;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private final int channels, k, pad;
@@ -70,39 +66,7 @@ final class DepthwiseConv {
         long base = (long) p * h * w * Float.BYTES;
         for (int y = 0; y < h; y++)
             MemorySegment.copy(in, ValueLayout.JAVA_FLOAT, base + (long) y * w * Float.BYTES, s, (y + pad) * wp + pad, w);
-        int wo = c * k * k;
-        float b = bias[c];
-        for (int y0 = 0; y0 < h; y0 += 4) {
-            int rows = Math.min(4, h - y0);
-            for (int x0 = 0; x0 < w; x0 += L) {
-                FloatVector a0 = FloatVector.broadcast(S, b), a1 = a0, a2 = a0, a3 = a0;
-                for (int r = 0; r < k + rows - 1; r++) {
-                    int row = (y0 + r) * wp + x0;
-                    // input row y0+r contributes to output row y0+j with kernel row r-j
-                    boolean u0 = r < k, u1 = r >= 1 && r - 1 < k && rows > 1, u2 = r >= 2 && r - 2 < k && rows > 2,
-                            u3 = r >= 3 && r - 3 < k && rows > 3;
-                    for (int kx = 0; kx < k; kx++) {
-                        FloatVector v = FloatVector.fromArray(S, s, row + kx);
-                        if (u0) a0 = v.fma(FloatVector.broadcast(S, weight[wo + r * k + kx]), a0);
-                        if (u1) a1 = v.fma(FloatVector.broadcast(S, weight[wo + (r - 1) * k + kx]), a1);
-                        if (u2) a2 = v.fma(FloatVector.broadcast(S, weight[wo + (r - 2) * k + kx]), a2);
-                        if (u3) a3 = v.fma(FloatVector.broadcast(S, weight[wo + (r - 3) * k + kx]), a3);
-                    }
-                }
-                VectorMask<Float> m = S.indexInRange(x0, w);
-                long o = base + ((long) y0 * w + x0) * Float.BYTES, stride = (long) w * Float.BYTES;
-                store(a0, out, o, m);
-                if (rows > 1) store(a1, out, o + stride, m);
-                if (rows > 2) store(a2, out, o + 2 * stride, m);
-                if (rows > 3) store(a3, out, o + 3 * stride, m);
-            }
-        }
-    }
-
-    private void store(FloatVector v, MemorySegment out, long offset, VectorMask<Float> m) {
-        if (relu) v = v.max(0f);
-        if (m.allTrue()) v.intoMemorySegment(out, offset, ByteOrder.nativeOrder());
-        else v.intoMemorySegment(out, offset, ByteOrder.nativeOrder(), m);
+        DepthwisePlane.convolve(s, wp, weight, c * k * k, k, bias[c], relu, out, base, h, w);
     }
 
     /**

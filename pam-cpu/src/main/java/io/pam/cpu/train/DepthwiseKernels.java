@@ -1,7 +1,8 @@
 package io.pam.cpu.train;
 
+import io.pam.cpu.kernels.DepthwisePlane;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -10,15 +11,15 @@ import jdk.incubator.vector.VectorSpecies;
  * channel) at a time is copied into a zero-bordered scratch so that no tap needs a bounds test.
  *
  * <ul>
- *   <li>forward: {@code y[oy,ox] = b + sum w[ky,kx] x[oy+ky-p, ox+kx-p]}, four output rows per
- *       pass (each loaded input vector feeds up to four accumulators);</li>
+ *   <li>forward: {@code y[oy,ox] = b + sum w[ky,kx] x[oy+ky-p, ox+kx-p]}, by the row kernel the
+ *       inference engine uses too ({@link DepthwisePlane});</li>
  *   <li>data gradient: the same kernel on {@code dy} with the kernel flipped (for stride 1 and
  *       pad (k-1)/2 the transposed convolution is a convolution with the rotated kernel);</li>
  *   <li>weight gradient: {@code dw[ky,kx] = sum dy[oy,ox] x[oy+ky-p, ox+kx-p]}, four taps per
  *       pass (each loaded dy vector feeds four accumulators).</li>
  * </ul>
- * The same idea as the inference kernel {@code io.pam.cpu.DepthwiseConv} (which works on native
- * memory with folded BatchNorm); this one adds the two gradients.
+ * The inference kernel {@code io.pam.cpu.DepthwiseConv} (native memory, folded BatchNorm) shares
+ * the forward row kernel; this class adds the two gradients.
  */
 final class DepthwiseKernels {
     private DepthwiseKernels() {}
@@ -69,38 +70,7 @@ final class DepthwiseKernels {
         float[] s = padded(in, off, h, w, p);
         float[] kern = new float[k * k];
         for (int i = 0; i < k * k; i++) kern[i] = wt[wo + (flip ? k * k - 1 - i : i)];
-        for (int y0 = 0; y0 < h; y0 += 4) {
-            int rows = Math.min(4, h - y0);
-            for (int x0 = 0; x0 < w; x0 += L) {
-                FloatVector a0 = FloatVector.broadcast(S, bias), a1 = a0, a2 = a0, a3 = a0;
-                for (int r = 0; r < k + rows - 1; r++) {
-                    int row = (y0 + r) * wp + x0;
-                    // input row y0+r feeds output row y0+j through kernel row r-j
-                    boolean u0 = r < k, u1 = r >= 1 && r - 1 < k && rows > 1, u2 = r >= 2 && r - 2 < k && rows > 2,
-                            u3 = r >= 3 && r - 3 < k && rows > 3;
-                    for (int kx = 0; kx < k; kx++) {
-                        FloatVector v = FloatVector.fromArray(S, s, row + kx);
-                        if (u0) a0 = v.fma(FloatVector.broadcast(S, kern[r * k + kx]), a0);
-                        if (u1) a1 = v.fma(FloatVector.broadcast(S, kern[(r - 1) * k + kx]), a1);
-                        if (u2) a2 = v.fma(FloatVector.broadcast(S, kern[(r - 2) * k + kx]), a2);
-                        if (u3) a3 = v.fma(FloatVector.broadcast(S, kern[(r - 3) * k + kx]), a3);
-                    }
-                }
-                int o = off + y0 * w + x0;
-                if (x0 + L <= w) {
-                    a0.intoArray(out, o);
-                    if (rows > 1) a1.intoArray(out, o + w);
-                    if (rows > 2) a2.intoArray(out, o + 2 * w);
-                    if (rows > 3) a3.intoArray(out, o + 3 * w);
-                } else {
-                    VectorMask<Float> m = S.indexInRange(x0, w);
-                    a0.intoArray(out, o, m);
-                    if (rows > 1) a1.intoArray(out, o + w, m);
-                    if (rows > 2) a2.intoArray(out, o + 2 * w, m);
-                    if (rows > 3) a3.intoArray(out, o + 3 * w, m);
-                }
-            }
-        }
+        DepthwisePlane.convolve(s, wp, kern, 0, k, bias, false, MemorySegment.ofArray(out), (long) off * Float.BYTES, h, w);
     }
 
     /**
