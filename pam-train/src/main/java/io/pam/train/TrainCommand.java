@@ -19,14 +19,16 @@ import java.util.Map;
  * the final weights into an output folder.
  *
  * <pre>
- * pam train [--config train.json] [--out runs/x] [--resume runs/x/checkpoint.safetensors]
+ * pam train [--config train.json] [--out runs/x] [--resume runs/x/checkpoint.safetensors | --init weights.safetensors]
  *           [--data synthetic|pipeline] [--&lt;option&gt; value ...]      (options: fields of {@link TrainConfig})
  * </pre>
  *
  * Data comes from a {@link DataProvider} named by the config's {@code data}: {@code synthetic}
  * (procedural smoke-test data) or {@code pipeline} (the shared data folder, {@link PipelineData}).
  * The backend is the config's {@code backend}: {@code auto} (the best available training backend
- * found by {@link TrainingBackends}), {@code cpu} or {@code reference}.
+ * found by {@link TrainingBackends}), {@code cpu} or {@code reference}. {@code --init} starts a new
+ * run (stage 1, step 0, fresh optimiser) from the tensors of a PAM weight file, BatchNorm running
+ * statistics included, instead of the Kaiming initialisation; its network must be the run's.
  */
 public final class TrainCommand {
     /** Opens training and validation data for a config. */
@@ -105,6 +107,12 @@ public final class TrainCommand {
         }
         Path outDir = Path.of(opts.getOrDefault("out", "runs/train"));
         String resume = opts.remove("resume");
+        String init = opts.remove("init");
+        if (resume != null && init != null) {
+            out.println("--init and --resume cannot be combined: --resume continues a run from its checkpoint, "
+                    + "--init starts a new run from a weight file\n" + usage());
+            return 2;
+        }
         String configFile = opts.remove("config");
         opts.remove("out");
         TrainConfig cfg;
@@ -115,6 +123,20 @@ public final class TrainCommand {
         } catch (IllegalArgumentException e) {
             out.println(e.getMessage());
             return 2;
+        }
+        Weights initial = null;
+        if (init != null) {
+            try {
+                initial = Safetensors.read(Path.of(init));
+            } catch (IllegalArgumentException | IOException e) {
+                out.println("cannot read --init weights: " + e.getMessage());
+                return 2;
+            }
+            if (!initial.config().equals(cfg.networkConfig())) {
+                out.println(init + ": weights are for network config " + initial.config() + ", but this run trains '"
+                        + cfg.network() + "' = " + cfg.networkConfig() + " (choose the matching --network)");
+                return 2;
+            }
         }
         DataProvider provider = providers.get(cfg.data());
         if (provider == null) {
@@ -169,6 +191,9 @@ public final class TrainCommand {
             if (resume != null) {
                 Checkpoint.restore(trainer, Path.of(resume));
                 out.println("resumed at stage " + trainer.stage() + " step " + trainer.step());
+            } else if (initial != null) {
+                trainer.startFrom(initial);
+                out.println("starting a new run (stage 1 step 0, fresh optimiser) from the weights in " + init);
             }
             trainer.run();
             Weights w = trainer.weights();
@@ -181,12 +206,16 @@ public final class TrainCommand {
 
     static String usage() {
         return """
-                usage: pam train [--config train.json] [--out DIR] [--resume DIR/checkpoint.safetensors]
+                usage: pam train [--config train.json] [--out DIR]
+                                 [--resume DIR/checkpoint.safetensors | --init WEIGHTS.safetensors]
                                  [--data synthetic|pipeline] [--backend auto|cpu|reference] [--OPTION VALUE ...]
                 OPTION is any field of the training config (camelCase or kebab-case), e.g.
                   --network paper|tiny  --backend auto|cpu|reference  --threads 2  --batch 4  --crop 256
                   --stage1-steps N  --stage2-steps N  --stage3-steps N  --lr 3e-4  --validate-every N
                   --checkpoint-minutes 10  --validation-crop 320
+                --resume continues a run from its checkpoint (same config). --init starts a new run (stage 1
+                step 0, fresh optimiser) from a PAM weight file (e.g. the shipped pam-default.safetensors,
+                BatchNorm statistics included) instead of random init; its network must equal --network.
                 Writes DIR/checkpoint.safetensors (resumable; every checkpointEvery steps, every
                 checkpointMinutes and at stage ends), DIR/weights-fp16.safetensors (inference weights
                 at each checkpoint), DIR/loss.png, DIR/validation.png, DIR/train-config.json and, at

@@ -81,6 +81,26 @@ public final class Trainer {
         this.prior = new PathPrior(costs, cfg.priorCandidates(), cfg.priorSmoothing());
     }
 
+    /**
+     * Starts this (not yet run) trainer from given weights instead of its Kaiming initialisation:
+     * every tensor, BatchNorm running statistics included, is copied from {@code w}; the schedule
+     * (stage 1 step 0) and the fresh optimiser are unchanged.
+     *
+     * @throws IllegalArgumentException if {@code w} is for another network config than this run's,
+     *         or the trainer has already started
+     */
+    public void startFrom(Weights w) {
+        if (!w.config().equals(cfg.networkConfig()))
+            throw new IllegalArgumentException("initial weights are for network config " + w.config() + ", but this run trains '"
+                    + cfg.network() + "' = " + cfg.networkConfig());
+        if (stage != FULL || step != 0 || !history.validations.isEmpty())
+            throw new IllegalStateException("initial weights can only be set before training starts (now at stage " + stage
+                    + " step " + step + ")");
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (NetworkSpec.Param p : spec.params()) m.put(p.name(), w.get(p.name()).clone());
+        params = m;
+    }
+
     /** Scale of the head output's Kaiming weights at the start of training. */
     static final float HEAD_OUT_SCALE = 0.1f;
 

@@ -71,4 +71,51 @@ class TrainCommandTest {
         assertThat(new TrainCommand(out).run(with(TINY, "--out", dir.toString(), "--backend", "gpu9"))).isEqualTo(2);
         assertThat(buf.toString(StandardCharsets.UTF_8)).contains("unknown training backend 'gpu9'");
     }
+
+    /** Tiny-network weights with distinctive values (not Kaiming, not a head at 0.5), written as F32. */
+    static Path distinctiveTinyWeights(Path dir) throws Exception {
+        Path f = dir.resolve("init.safetensors");
+        Safetensors.write(f, Weights.randomForTests(io.pam.net.NetworkSpec.of(NetworkConfig.tiny()), 4242),
+                Safetensors.DType.F32, java.util.Map.of());
+        return f;
+    }
+
+    @Test
+    void initStartsANewRunFromAWeightFile(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        Path f = distinctiveTinyWeights(dir), run = dir.resolve("run");
+        // no optimiser steps and no BatchNorm re-estimation: the run's final weights must be the file's, bit for bit
+        int rc = new TrainCommand(out).run(with(TINY, "--out", run.toString(), "--stage-minutes", "0,0,0", "--stage1-steps", "0",
+                "--stage2-steps", "0", "--stage3-steps", "0", "--bn-batches", "0", "--init", f.toString()));
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertThat(rc).as(text).isZero();
+        assertThat(text).contains("starting a new run (stage 1 step 0, fresh optimiser) from the weights in " + f, "done: weights in");
+        Weights given = Safetensors.read(f), trained = Safetensors.read(run.resolve("pam-tiny.safetensors"));
+        assertThat(trained.names()).containsExactlyElementsOf(given.names());
+        for (String name : given.names()) assertThat(trained.get(name)).as(name).containsExactly(given.get(name));
+        assertThat(given.names()).anyMatch(n -> n.endsWith(".bn.running_var")); // running statistics came along too
+    }
+
+    @Test
+    void initWithAnotherNetworkOrWithResumeIsRefused(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        NetworkConfig t = NetworkConfig.tiny();
+        NetworkConfig other = new NetworkConfig(t.stem0(), t.stem1(), t.enc(), t.fixed(), t.bypass(), t.kernel(), t.expand(),
+                t.ppmBranch(), t.ppmWindows(), t.dec(), t.decKernel(), t.head(), 8);
+        Path f = dir.resolve("other.safetensors");
+        Safetensors.write(f, Weights.randomForTests(io.pam.net.NetworkSpec.of(other), 1), Safetensors.DType.F32, java.util.Map.of());
+        Path run = dir.resolve("run");
+        assertThat(new TrainCommand(out).run(with(TINY, "--out", run.toString(), "--init", f.toString()))).isEqualTo(2);
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains(other.toString(), "'tiny' = " + t);
+        assertThat(run).doesNotExist();
+
+        buf.reset();
+        Path good = distinctiveTinyWeights(dir);
+        assertThat(new TrainCommand(out).run(with(TINY, "--out", run.toString(), "--init", good.toString(),
+                "--resume", dir.resolve("checkpoint.safetensors").toString()))).isEqualTo(2);
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("--init and --resume cannot be combined");
+        assertThat(run).doesNotExist();
+    }
 }
