@@ -15,7 +15,7 @@ prepare() {
   set -e
   rm -rf "$gpu"
   mkdir -p "$gpu/lib"
-  scripts/with-jdk mvn -B -q -o -DskipTests -Djavacpp.platform=linux-x86_64 -pl examples -am package \
+  scripts/with-jdk mvn -B -q -DskipTests -Djavacpp.platform=linux-x86_64 -pl examples -am package \
     dependency:copy-dependencies -DincludeScope=runtime -DexcludeGroupIds=org.bytedeco,io.pam -DoutputDirectory="$root/$gpu/lib"
   cp pam-api/target/pam-api-*.jar pam-cuda/target/pam-cuda-*.jar pam-train/target/pam-train-*.jar examples/target/pam-examples.jar "$gpu/lib/"
   rm -f "$gpu"/lib/*-sources.jar "$gpu"/lib/*-tests.jar

@@ -13,7 +13,7 @@ cd "$root"
 echo "building pam-api and pam-cuda ..."
 rm -rf "$out"
 mkdir -p "$out/lib"
-scripts/with-jdk mvn -B -q -o -DskipTests -Djavacpp.platform=linux-x86_64 -pl pam-cuda -am package \
+scripts/with-jdk mvn -B -q -DskipTests -Djavacpp.platform=linux-x86_64 -pl pam-cuda -am package \
   dependency:copy-dependencies -DincludeScope=runtime -DexcludeGroupIds=org.bytedeco -DoutputDirectory="$out/lib"
 cp pam-api/target/pam-api-*.jar pam-cuda/target/pam-cuda-*.jar "$out/lib/"
 rm -f "$out"/lib/*-sources.jar "$out"/lib/*-tests.jar
