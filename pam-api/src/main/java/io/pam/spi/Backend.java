@@ -8,19 +8,7 @@ import io.pam.net.Weights;
  * cheap to construct: no native library is loaded before {@link #isAvailable()} or
  * {@link #open}. {@code auto} picks the available backend with the highest {@link #priority()}.
  */
-public interface Backend {
-    /** Short name used by options and reports: {@code cpu}, {@code cuda}, {@code reference}. */
-    String name();
-
-    /** Higher is preferred by {@code auto}. */
-    int priority();
-
-    /** A capability probe: loads what it needs, never throws, caches the answer. */
-    boolean isAvailable();
-
-    /** Why the backend is unavailable (what was tried), or an empty string when it is available. */
-    String unavailableReason();
-
+public interface Backend extends Provider {
     /**
      * Compiles the network for this backend. The engine owns every native resource it makes.
      *

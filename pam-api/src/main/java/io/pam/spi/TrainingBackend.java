@@ -5,19 +5,7 @@ package io.pam.spi;
  * needs no compile-time dependency on a backend). Construction must be cheap; native code loads
  * in {@link #isAvailable()} or {@link #open}.
  */
-public interface TrainingBackend {
-    /** Short name: {@code reference}, {@code cpu}, {@code cuda}. */
-    String name();
-
-    /** Higher is preferred by {@code auto}. */
-    int priority();
-
-    /** A capability probe: never throws, caches the answer. */
-    boolean isAvailable();
-
-    /** Why the backend is unavailable, or an empty string. */
-    String unavailableReason();
-
+public interface TrainingBackend extends Provider {
     /**
      * Opens the kernels.
      *
