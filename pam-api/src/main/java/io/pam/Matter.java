@@ -162,13 +162,7 @@ public final class Matter implements AutoCloseable {
             if (in == null)
                 throw new IllegalStateException("no shipped weights on the class path (" + DEFAULT_WEIGHTS_RESOURCE
                         + "): pass Matter.builder().weights(path), or untrained(seed) for tests");
-            Path tmp = Files.createTempFile("pam-weights", ".safetensors");
-            try {
-                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                return Safetensors.read(tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            return Safetensors.read(in.readAllBytes(), "class-path resource " + DEFAULT_WEIGHTS_RESOURCE);
         }
     }
 

@@ -89,20 +89,31 @@ public final class Safetensors {
 
     /** Reads weights and checks them against the network their metadata names. */
     public static Weights read(Path file) throws IOException {
-        Content c = readRaw(file);
+        return weightsOf(readRaw(file), file.toString());
+    }
+
+    /**
+     * Reads weights from the bytes of a weight file (e.g. a class-path resource), checked like
+     * {@link #read(Path)}; {@code source} names it in error messages.
+     */
+    public static Weights read(byte[] bytes, String source) {
+        return weightsOf(parse(bytes, source), source);
+    }
+
+    private static Weights weightsOf(Content c, String source) {
         String cfg = c.metadata().get(CONFIG_KEY);
         if (cfg == null)
-            throw new IllegalArgumentException(file + ": not a PAM weight file (no '" + CONFIG_KEY + "' in the safetensors metadata)");
+            throw new IllegalArgumentException(source + ": not a PAM weight file (no '" + CONFIG_KEY + "' in the safetensors metadata)");
         NetworkConfig config;
         try {
             config = configFromJson(cfg);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": unreadable network configuration in metadata: " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": unreadable network configuration in metadata: " + e.getMessage(), e);
         }
         try {
             return Weights.of(NetworkSpec.of(config), c.tensors());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
     }
 
@@ -114,9 +125,14 @@ public final class Safetensors {
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IllegalArgumentException("weight file not found: " + file);
         }
+        if (size > Integer.MAX_VALUE - 16) throw corrupt(file.toString(), "file larger than 2 GiB is not supported");
+        return parse(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Parses the bytes of a safetensors file, validating its structure. */
+    static Content parse(byte[] all, String file) {
+        long size = all.length;
         if (size < 8) throw corrupt(file, "file is " + size + " bytes, shorter than the 8-byte header length");
-        if (size > Integer.MAX_VALUE - 16) throw corrupt(file, "file larger than 2 GiB is not supported");
-        byte[] all = Files.readAllBytes(file);
         ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         long hlen = buf.getLong();
         if (hlen <= 1 || hlen > MAX_HEADER || hlen > size - 8)
@@ -180,7 +196,7 @@ public final class Safetensors {
         return new Content(tensors, shapes, meta);
     }
 
-    private static IllegalArgumentException corrupt(Path file, String why) {
+    private static IllegalArgumentException corrupt(String file, String why) {
         return new IllegalArgumentException(file + ": corrupt or unsupported safetensors file: " + why);
     }
 
