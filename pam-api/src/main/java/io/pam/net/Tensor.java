@@ -1,7 +1,7 @@
 package io.pam.net;
 
 /** A dense NCHW float tensor. The array is shared, not copied: treat it as owned by the holder. */
-public record Tensor(int n, int c, int h, int w, float[] data) {
+public record Tensor(int n, int c, int h, int w, float[] data) implements Nchw {
     public Tensor {
         if (n <= 0 || c <= 0 || h <= 0 || w <= 0) throw new IllegalArgumentException("empty tensor " + n + "x" + c + "x" + h + "x" + w);
         if ((long) n * c * h * w != data.length)

@@ -12,7 +12,7 @@ import java.util.List;
  * clarity. The oracle for gradient checks and for the parity tests of faster implementations
  * (which may extend this class and override what they accelerate).
  */
-public class RefTrainingOps implements TrainingOps {
+public class RefTrainingOps implements TrainingOps<Tensor, float[]> {
 
     @Override
     public String name() {
@@ -61,7 +61,7 @@ public class RefTrainingOps implements TrainingOps {
     }
 
     @Override
-    public ConvGrads convBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx) {
+    public ConvGrads<Tensor, float[]> convBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx) {
         checkConvInput(x, c);
         int oh = c.outSize(x.h()), ow = c.outSize(x.w()), ih = x.h(), iw = x.w();
         if (dy.c() != c.outC() || dy.h() != oh || dy.w() != ow || dy.n() != x.n())
@@ -97,7 +97,7 @@ public class RefTrainingOps implements TrainingOps {
                         }
                 }
             }
-        return new ConvGrads(dx == null ? null : new Tensor(x.n(), x.c(), x.h(), x.w(), toFloat(dx)), toFloat(dw), toFloat(db));
+        return new ConvGrads<>(dx == null ? null : new Tensor(x.n(), x.c(), x.h(), x.w(), toFloat(dx)), toFloat(dw), toFloat(db));
     }
 
     static float[] toFloat(double[] d) {
@@ -107,7 +107,7 @@ public class RefTrainingOps implements TrainingOps {
     }
 
     @Override
-    public BatchNormResult batchNormTrain(Tensor x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
+    public BatchNormResult<Tensor, float[]> batchNormTrain(Tensor x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
                                           float momentum, float eps) {
         int C = x.c(), plane = x.plane();
         long m = (long) x.n() * plane;
@@ -140,11 +140,11 @@ public class RefTrainingOps implements TrainingOps {
                 runningVar[c] = (float) ((1 - momentum) * runningVar[c] + momentum * unbiased);
             }
         }
-        return new BatchNormResult(new Tensor(x.n(), C, x.h(), x.w(), out), mean, invStd);
+        return new BatchNormResult<>(new Tensor(x.n(), C, x.h(), x.w(), out), mean, invStd);
     }
 
     @Override
-    public BatchNormGrads batchNormBackward(Tensor x, float[] mean, float[] invStd, float[] gamma, Tensor dy) {
+    public BatchNormGrads<Tensor, float[]> batchNormBackward(Tensor x, float[] mean, float[] invStd, float[] gamma, Tensor dy) {
         int C = x.c(), plane = x.plane();
         double m = (double) x.n() * plane;
         float[] dGamma = new float[C], dBeta = new float[C];
@@ -170,7 +170,7 @@ public class RefTrainingOps implements TrainingOps {
                 }
             }
         }
-        return new BatchNormGrads(new Tensor(x.n(), C, x.h(), x.w(), dx), dGamma, dBeta);
+        return new BatchNormGrads<>(new Tensor(x.n(), C, x.h(), x.w(), dx), dGamma, dBeta);
     }
 
     @Override
@@ -213,7 +213,7 @@ public class RefTrainingOps implements TrainingOps {
     }
 
     @Override
-    public Tensor[] channelMulBackward(Tensor x, Tensor g, Tensor dy) {
+    public List<Tensor> channelMulBackward(Tensor x, Tensor g, Tensor dy) {
         Tensor dx = RefOps.channelMul(dy, g);
         float[] dg = new float[g.data().length];
         for (int n = 0; n < x.n(); n++)
@@ -223,7 +223,7 @@ public class RefTrainingOps implements TrainingOps {
                 for (int i = 0; i < x.plane(); i++) s += (double) dy.data()[b + i] * x.data()[b + i];
                 dg[n * x.c() + c] = (float) s;
             }
-        return new Tensor[] {dx, new Tensor(g.n(), g.c(), 1, 1, dg)};
+        return List.of(dx, new Tensor(g.n(), g.c(), 1, 1, dg));
     }
 
     @Override
@@ -344,11 +344,88 @@ public class RefTrainingOps implements TrainingOps {
         for (int n = 0; n < pred.n(); n++) {
             int pb = pred.index(n, 0, 0, 0), ub = input.index(n, 4, 0, 0);
             for (int i = 0; i < pred.plane(); i++) {
-                float v = pred.data()[pb + i];
-                d.data()[pb + i] = v > 0f && v < 1f ? dy.data()[pb + i] * input.data()[ub + i] : 0f;
+                float v = pred.data()[pb + i], g = dy.data()[pb + i];
+                boolean passes = v > 0f && v < 1f || v <= 0f && g < 0f || v >= 1f && g > 0f;
+                d.data()[pb + i] = passes ? g * input.data()[ub + i] : 0f;
             }
         }
         return d;
+    }
+
+    // ---- host memory: data and parameters stay where they are -----------------------------
+
+    @Override
+    public Tensor upload(Tensor t) {
+        return t;
+    }
+
+    @Override
+    public Tensor download(Tensor t) {
+        return t;
+    }
+
+    @Override
+    public float[] fromHost(float[] values) {
+        return values.clone();
+    }
+
+    @Override
+    public float[] toHost(float[] p) {
+        return p.clone();
+    }
+
+    @Override
+    public void write(float[] p, float[] values) {
+        if (p.length != values.length) throw new IllegalArgumentException("write: " + values.length + " values into a vector of " + p.length);
+        System.arraycopy(values, 0, p, 0, p.length);
+    }
+
+    @Override
+    public float[] zeros(int length) {
+        return new float[length];
+    }
+
+    @Override
+    public int length(float[] p) {
+        return p.length;
+    }
+
+    @Override
+    public void release(float[] p) {}
+
+    @Override
+    public void accumulateParam(float[] into, float[] g) {
+        if (into.length != g.length) throw new IllegalArgumentException("accumulate: " + g.length + " values into " + into.length);
+        for (int i = 0; i < into.length; i++) into[i] += g[i];
+    }
+
+    @Override
+    public void scaleParam(float[] p, float s) {
+        for (int i = 0; i < p.length; i++) p[i] *= s;
+    }
+
+    @Override
+    public void adamUpdate(float[] p, float[] g, float[] m, float[] v, AdamStep s) {
+        if (g.length != p.length || m.length != p.length || v.length != p.length)
+            throw new IllegalArgumentException("adamUpdate: lengths " + p.length + ", " + g.length + ", " + m.length + ", " + v.length);
+        double b1 = s.beta1(), b2 = s.beta2();
+        for (int i = 0; i < p.length; i++) {
+            double gi = g[i];
+            double mi = b1 * m[i] + (1 - b1) * gi;
+            double vi = b2 * v[i] + (1 - b2) * gi * gi;
+            m[i] = (float) mi;
+            v[i] = (float) vi;
+            double step = s.adaptive() ? s.stepSize() * mi / (Math.sqrt(vi) + s.eps()) : s.stepSize() * mi;
+            p[i] = (float) (p[i] * s.decay() - step);
+        }
+    }
+
+    private static final Scope NO_SCOPE = () -> {};
+
+    /** Host results are garbage-collected: the scope does nothing. */
+    @Override
+    public Scope scope() {
+        return NO_SCOPE;
     }
 
     @Override

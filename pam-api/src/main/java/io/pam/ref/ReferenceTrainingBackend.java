@@ -21,7 +21,7 @@ public final class ReferenceTrainingBackend implements TrainingBackend {
         return "";
     }
 
-    public TrainingOps open(int threads) {
+    public TrainingOps<?, ?> open(int threads) {
         return new RefTrainingOps();
     }
 }

@@ -11,5 +11,5 @@ public interface TrainingBackend extends Provider {
      *
      * @param threads worker threads the kernels may use (>= 1)
      */
-    TrainingOps open(int threads);
+    TrainingOps<?, ?> open(int threads);
 }

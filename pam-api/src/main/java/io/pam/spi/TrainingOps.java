@@ -1,6 +1,7 @@
 package io.pam.spi;
 
 import io.pam.net.Activation;
+import io.pam.net.Nchw;
 import io.pam.net.Op;
 import io.pam.net.Tensor;
 import java.util.List;
@@ -8,26 +9,35 @@ import java.util.List;
 /**
  * The kernels a trainer needs, forward and backward, on batches of NCHW float tensors. The
  * trainer ({@code pam-train}) depends only on this interface; backends implement it (the plain-
- * Java reference in pam-api, a fast CPU one in pam-cpu, later CUDA).
+ * Java reference in pam-api, a fast CPU one in pam-cpu, cuDNN in pam-cuda).
  *
- * <p>Contract, kept narrow so that a device backend can implement it: every method is a pure
- * function of its arguments that allocates its result (inputs are never modified, except the
- * running statistics of {@link #batchNormTrain} and the target of {@link #accumulate}); parameter
- * tensors are flat {@code float[]} in the layout of {@link io.pam.net.NetworkSpec#params()};
- * gradients of parameters are returned, never accumulated, so the caller decides what to sum.
- * A device backend keeps this signature by staging through host memory; a handle-based variant
- * (tensors resident on the device between calls) is the planned extension, which is why the
- * trainer never reads activation data except the final alpha and the selection logits.
+ * <p>Where the data lives is the backend's business: activations are of type {@code T} (shape
+ * only, see {@link Nchw}) and parameter-sized vectors (weights, biases, BatchNorm statistics,
+ * gradients, optimiser moments) of type {@code P}. Host backends use {@code T = Tensor},
+ * {@code P = float[]}; a device backend uses handles to device memory, so a training step moves
+ * only the batch in and the alpha, the selection logits and the loss gradient across. The
+ * trainer reads data only through {@link #download} and {@link #toHost}.
+ *
+ * <p>Contract: every op is a pure function of its arguments that allocates its result (inputs
+ * are never modified, except the running statistics of {@link #batchNormTrain}, the target of
+ * {@link #accumulate}/{@link #accumulateParam}/{@link #scaleParam} and the state of
+ * {@link #adamUpdate}); gradients of parameters are returned, never accumulated, so the caller
+ * decides what to sum. Results of ops belong to the innermost open {@link #scope()} and are
+ * released when it closes (host backends leave them to the garbage collector); parameters made
+ * by {@link #fromHost}/{@link #zeros} live until {@link #release} or {@link #close}.
  *
  * <p>Shapes below: x is N x C x H x W. Not thread-safe: one instance per training loop.
+ *
+ * @param <T> the backend's activation tensor
+ * @param <P> the backend's parameter-sized vector
  */
-public interface TrainingOps extends AutoCloseable {
+public interface TrainingOps<T extends Nchw, P> extends AutoCloseable {
 
     /** Short name for reports ({@code reference}, {@code cpu}). */
     String name();
 
     /** Gradients of a convolution: {@code dx} (null when not asked for), {@code dw} [outC, inC/groups, k, k], {@code db} [outC]. */
-    record ConvGrads(Tensor dx, float[] dw, float[] db) {}
+    record ConvGrads<T, P>(T dx, P dw, P db) {}
 
     /**
      * Training-mode BatchNorm result: the normalised output and the batch statistics it used.
@@ -35,15 +45,15 @@ public interface TrainingOps extends AutoCloseable {
      * @param mean   per-channel batch mean over N, H, W
      * @param invStd per-channel {@code 1 / sqrt(biasedVar + eps)}
      */
-    record BatchNormResult(Tensor y, float[] mean, float[] invStd) {}
+    record BatchNormResult<T, P>(T y, P mean, P invStd) {}
 
     /** Gradients of training-mode BatchNorm: input, scale (gamma), shift (beta). */
-    record BatchNormGrads(Tensor dx, float[] dGamma, float[] dBeta) {}
+    record BatchNormGrads<T, P>(T dx, P dGamma, P dBeta) {}
 
     // ---- convolution ----------------------------------------------------------------------
 
     /** {@code y = conv(x, w) + b} (no norm, no activation); {@code b} may be null. y: N x outC x H' x W'. */
-    Tensor conv(Tensor x, Op.Conv c, float[] w, float[] b);
+    T conv(T x, Op.Conv c, P w, P b);
 
     /**
      * Gradients of {@link #conv} given {@code dy} (N x outC x H' x W'):
@@ -51,7 +61,7 @@ public interface TrainingOps extends AutoCloseable {
      *
      * @param needDx false skips the data gradient (first layer)
      */
-    ConvGrads convBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx);
+    ConvGrads<T, P> convBackward(T x, Op.Conv c, P w, T dy, boolean needDx);
 
     // ---- BatchNorm ------------------------------------------------------------------------
 
@@ -61,7 +71,7 @@ public interface TrainingOps extends AutoCloseable {
      * non-null they are updated in place, PyTorch style:
      * {@code r = (1 - momentum) r + momentum * stat}, the variance unbiased ({@code M/(M-1)}).
      */
-    BatchNormResult batchNormTrain(Tensor x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
+    BatchNormResult<T, P> batchNormTrain(T x, P gamma, P beta, P runningMean, P runningVar,
                                    float momentum, float eps);
 
     /**
@@ -69,69 +79,136 @@ public interface TrainingOps extends AutoCloseable {
      * {@code dBeta = sum dy}, {@code dGamma = sum dy * xhat},
      * {@code dx = gamma * invStd / M * (M dy - dBeta - xhat dGamma)}.
      */
-    BatchNormGrads batchNormBackward(Tensor x, float[] mean, float[] invStd, float[] gamma, Tensor dy);
+    BatchNormGrads<T, P> batchNormBackward(T x, P mean, P invStd, P gamma, T dy);
 
     /** Inference-mode BatchNorm with given statistics. */
-    Tensor batchNormEval(Tensor x, float[] gamma, float[] beta, float[] mean, float[] var, float eps);
+    T batchNormEval(T x, P gamma, P beta, P mean, P var, float eps);
 
     // ---- elementwise ----------------------------------------------------------------------
 
     /** ReLU / sigmoid / identity (identity may return x itself). */
-    Tensor activation(Tensor x, Activation a);
+    T activation(T x, Activation a);
 
     /** {@code dx} from the activation's output {@code y} and {@code dy}: relu: dy [y > 0]; sigmoid: dy y (1 - y). */
-    Tensor activationBackward(Tensor y, Activation a, Tensor dy);
+    T activationBackward(T y, Activation a, T dy);
 
-    Tensor add(Tensor a, Tensor b);
+    T add(T a, T b);
 
     /** {@code into += g}, in place (gradient accumulation); shapes must match. */
-    void accumulate(Tensor into, Tensor g);
+    void accumulate(T into, T g);
 
     /** {@code y = x * g}, g: N x C x 1 x 1. */
-    Tensor channelMul(Tensor x, Tensor g);
+    T channelMul(T x, T g);
 
     /** Gradients of {@link #channelMul}: {@code [dx = dy * g, dg = sum_hw dy * x]}. */
-    Tensor[] channelMulBackward(Tensor x, Tensor g, Tensor dy);
+    List<T> channelMulBackward(T x, T g, T dy);
 
     // ---- layout ---------------------------------------------------------------------------
 
-    Tensor concat(List<Tensor> parts);
+    T concat(List<T> parts);
 
     /** The inverse of {@link #concat}: splits channels into parts of the given widths. */
-    List<Tensor> split(Tensor x, int[] channels);
+    List<T> split(T x, int[] channels);
 
     // ---- resampling -----------------------------------------------------------------------
 
     /** Bilinear resize, half-pixel centres (PyTorch {@code align_corners=False}), edges clamped. */
-    Tensor resize(Tensor x, int outH, int outW);
+    T resize(T x, int outH, int outW);
 
     /** The adjoint of {@link #resize}: scatters {@code dy} (N x C x outH x outW) back to N x C x inH x inW. */
-    Tensor resizeBackward(Tensor dy, int inH, int inW);
+    T resizeBackward(T dy, int inH, int inW);
 
     /** {@link Op.AvgPool}: windowed, padding excluded; a global average where {@link Op.AvgPool#fits} is false. */
-    Tensor avgPool(Tensor x, Op.AvgPool p);
+    T avgPool(T x, Op.AvgPool p);
 
     /** The adjoint of {@link #avgPool} for an input of {@code inH x inW}. */
-    Tensor avgPoolBackward(Tensor dy, Op.AvgPool p, int inH, int inW);
+    T avgPoolBackward(T dy, Op.AvgPool p, int inH, int inW);
 
-    Tensor globalAvgPool(Tensor x);
+    T globalAvgPool(T x);
 
     /** The adjoint of {@link #globalAvgPool}: {@code dy / (H W)} broadcast. */
-    Tensor globalAvgPoolBackward(Tensor dy, int inH, int inW);
+    T globalAvgPoolBackward(T dy, int inH, int inW);
 
     // ---- the network's special ops --------------------------------------------------------
 
     /** One row of a cost-embedding table (row from {@link Op.CostEmbedding#row}), N x dim x 1 x 1. */
-    Tensor embedding(float[] table, Op.CostEmbedding e, int n, double budget);
+    T embedding(P table, Op.CostEmbedding e, int n, double budget);
 
     /** Gradient of the table: {@code dy} summed over the batch into the budget's row, zeros elsewhere. */
-    float[] embeddingBackward(Tensor dy, Op.CostEmbedding e, double budget);
+    P embeddingBackward(T dy, Op.CostEmbedding e, double budget);
 
     /** {@code clamp(pred, 0, 1) * x[4] + x[5]} (x = the 6-channel network input). */
-    Tensor composite(Tensor pred, Tensor input);
+    T composite(T pred, T input);
 
-    /** {@code dpred = dy * x[4]} where {@code 0 < pred < 1}, 0 elsewhere (the clamp's derivative). */
-    Tensor compositeBackward(Tensor pred, Tensor input, Tensor dy);
+    /**
+     * The gradient of {@link #composite} w.r.t. {@code pred}, with a restoring pass-through:
+     * {@code dpred = dy * x[4]} where {@code 0 < pred < 1}, and also where the loss asks to move an
+     * out-of-range prediction back ({@code pred <= 0} and {@code dy < 0}, or {@code pred >= 1}
+     * and {@code dy > 0}); 0 elsewhere. The exact derivative of the clamp is 0 outside (0, 1), so
+     * a pixel whose prediction left the range would get no signal and could stay stuck there;
+     * inside (0, 1) (where gradient checks run) this is the exact derivative.
+     */
+    T compositeBackward(T pred, T input, T dy);
+
+    // ---- moving data and parameters ------------------------------------------------------
+
+    /** The backend's copy of a host tensor (a host backend may return {@code t} itself; never modified). */
+    T upload(Tensor t);
+
+    /** A host copy of {@code t} (a host backend may return {@code t} itself: treat it as read-only). */
+    Tensor download(T t);
+
+    /** A parameter vector holding a copy of {@code values}; lives until {@link #release} or {@link #close}. */
+    P fromHost(float[] values);
+
+    /** A fresh host copy of a parameter vector. */
+    float[] toHost(P p);
+
+    /** Overwrites a parameter vector with {@code values} (same length). */
+    void write(P p, float[] values);
+
+    /** A zero parameter vector of the given length; lives until {@link #release} or {@link #close}. */
+    P zeros(int length);
+
+    /** Length of a parameter vector. */
+    int length(P p);
+
+    /** Frees a vector made by {@link #fromHost} or {@link #zeros} now (a host backend does nothing). */
+    void release(P p);
+
+    /** {@code into += g}, in place; lengths must match. */
+    void accumulateParam(P into, P g);
+
+    /** {@code p *= s}, in place. */
+    void scaleParam(P p, float s);
+
+    /**
+     * One step of an Adam-family update, elementwise, with the per-tensor scalars computed by
+     * the optimiser (so the rule, RAdam's rectification included, stays in one place):
+     * <pre>
+     *   m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2
+     *   p = p * decay - (adaptive ? stepSize * m / (sqrt(v) + eps) : stepSize * m)
+     * </pre>
+     * Host backends compute in double and round once per element.
+     */
+    void adamUpdate(P p, P g, P m, P v, AdamStep s);
+
+    /** The scalars of one {@link #adamUpdate}. */
+    record AdamStep(double beta1, double beta2, double decay, double stepSize, boolean adaptive, double eps) {}
+
+    /**
+     * Opens a scope: the results of ops made while it is the innermost open scope are released
+     * when it closes (device memory back to the backend's pool). Scopes nest; close them in
+     * reverse order. Results needed after the scope must be downloaded first.
+     */
+    Scope scope();
+
+    /** A region of temporary results; see {@link #scope()}. */
+    interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
 
     /** Frees what the implementation holds (thread pools, native buffers). */
     @Override

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * checked entries below 1e-3 (2e-3 for BatchNorm and sigmoid, where the float forward limits it).
  */
 class RefTrainingOpsGradientTest {
-    private final TrainingOps ops = new RefTrainingOps();
+    private final TrainingOps<Tensor, float[]> ops = new RefTrainingOps();
     private final Random rnd = new Random(42);
 
     private Tensor random(int n, int c, int h, int w) {
@@ -65,7 +65,7 @@ class RefTrainingOpsGradientTest {
         float[] wt = random(c.outC() * c.inC() / c.groups() * c.kernel() * c.kernel());
         float[] b = c.bias() ? random(c.outC()) : null;
         Tensor r = random(2, c.outC(), c.outSize(h), c.outSize(w));
-        TrainingOps.ConvGrads g = ops.convBackward(x, c, wt, r, true);
+        TrainingOps.ConvGrads<Tensor, float[]> g = ops.convBackward(x, c, wt, r, true);
         Supplier<Double> loss = () -> dot(ops.conv(x, c, wt, b), r);
         check(c + " dx", x.data(), g.dx().data(), loss, 0.1, 1e-3, rnd);
         check(c + " dw", wt, g.dw(), loss, 0.1, 1e-3, rnd);
@@ -88,8 +88,8 @@ class RefTrainingOpsGradientTest {
         for (int i = 0; i < x.data().length; i++) x.data()[i] = x.data()[i] * 2 + 1;
         float[] gamma = random(4), beta = random(4);
         Tensor r = random(3, 4, 5, 6);
-        TrainingOps.BatchNormResult f = ops.batchNormTrain(x, gamma, beta, null, null, 0.1f, 1e-5f);
-        TrainingOps.BatchNormGrads g = ops.batchNormBackward(x, f.mean(), f.invStd(), gamma, r);
+        TrainingOps.BatchNormResult<Tensor, float[]> f = ops.batchNormTrain(x, gamma, beta, null, null, 0.1f, 1e-5f);
+        TrainingOps.BatchNormGrads<Tensor, float[]> g = ops.batchNormBackward(x, f.mean(), f.invStd(), gamma, r);
         Supplier<Double> loss = () -> dot(ops.batchNormTrain(x, gamma, beta, null, null, 0.1f, 1e-5f).y(), r);
         check("bn dx", x.data(), g.dx().data(), loss, 1e-2, 2e-3, rnd);
         check("bn dgamma", gamma, g.dGamma(), loss, 1e-2, 1e-3, rnd);
@@ -101,7 +101,7 @@ class RefTrainingOpsGradientTest {
         Tensor x = Tensor.zeros(2, 1, 1, 2);
         System.arraycopy(new float[] {1, 2, 3, 6}, 0, x.data(), 0, 4);
         float[] rm = {1}, rv = {2};
-        TrainingOps.BatchNormResult f = ops.batchNormTrain(x, new float[] {1}, new float[] {0}, rm, rv, 0.1f, 1e-5f);
+        TrainingOps.BatchNormResult<Tensor, float[]> f = ops.batchNormTrain(x, new float[] {1}, new float[] {0}, rm, rv, 0.1f, 1e-5f);
         // mean 3, biased var (4+1+0+9)/4 = 3.5, unbiased 14/3
         assertThat(f.mean()[0]).isEqualTo(3f);
         assertThat((double) f.invStd()[0]).isCloseTo(1 / Math.sqrt(3.5 + 1e-5), org.assertj.core.data.Offset.offset(1e-6));
@@ -151,7 +151,7 @@ class RefTrainingOpsGradientTest {
     @Test
     void channelMulConcatSplitEmbeddingComposite() {
         Tensor x = random(2, 3, 4, 4), gate = random(2, 3, 1, 1), r = random(2, 3, 4, 4);
-        Tensor[] g = ops.channelMulBackward(x, gate, r);
+        Tensor[] g = ops.channelMulBackward(x, gate, r).toArray(Tensor[]::new);
         check("channelMul dx", x.data(), g[0].data(), () -> dot(ops.channelMul(x, gate), r), 0.1, 1e-3, rnd);
         check("channelMul dg", gate.data(), g[1].data(), () -> dot(ops.channelMul(x, gate), r), 0.1, 1e-3, rnd);
 
@@ -167,11 +167,23 @@ class RefTrainingOpsGradientTest {
 
         Tensor pred = Tensor.zeros(2, 1, 4, 4), input = random(2, 6, 4, 4), rp = random(2, 1, 4, 4);
         for (int i = 0; i < pred.data().length; i++) pred.data()[i] = 0.1f + 0.8f * rnd.nextFloat();
-        pred.data()[0] = -0.5f; // clamped: no gradient
+        pred.data()[0] = -0.5f; // clamped, and the loss pushes further out: no gradient
         pred.data()[1] = 1.5f;
+        rp.data()[0] = Math.abs(rp.data()[0]) + 0.1f;
+        rp.data()[1] = -Math.abs(rp.data()[1]) - 0.1f;
+        pred.data()[2] = -0.25f; // clamped, and the loss pulls it back: restoring pass-through
+        pred.data()[3] = 1.25f;
+        rp.data()[2] = -0.5f;
+        rp.data()[3] = 0.5f;
         Tensor gp = ops.compositeBackward(pred, input, rp);
         assertThat(gp.data()[0]).isZero();
         assertThat(gp.data()[1]).isZero();
+        assertThat(gp.data()[2]).isEqualTo(-0.5f * input.get(0, 4, 0, 2));
+        assertThat(gp.data()[3]).isEqualTo(0.5f * input.get(0, 4, 0, 3));
+        // the finite-difference check sees the exact clamp (zero slope) at the restored entries
+        pred.data()[2] = 0.3f;
+        pred.data()[3] = 0.7f;
+        gp = ops.compositeBackward(pred, input, rp);
         check("composite", pred.data(), gp.data(), () -> dot(ops.composite(pred, input), rp), 1e-2, 1e-3, rnd);
     }
 }
