@@ -1,7 +1,6 @@
 package io.pam.ref;
 
 import io.pam.spi.TrainingBackend;
-import io.pam.spi.TrainingOps;
 
 /** The plain-Java training kernels as a provider: always available, lowest priority. */
 public final class ReferenceTrainingBackend implements TrainingBackend {
@@ -21,7 +20,7 @@ public final class ReferenceTrainingBackend implements TrainingBackend {
         return "";
     }
 
-    public TrainingOps<?, ?> open(int threads) {
+    public RefTrainingOps open(int threads) {
         return new RefTrainingOps();
     }
 }

@@ -23,13 +23,14 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    public static void save(Trainer t, Path file) throws IOException {
+    public static void save(Trainer<?, ?> t, Path file) throws IOException {
         Map<String, float[]> tensors = new LinkedHashMap<>();
         Map<String, int[]> shapes = new HashMap<>();
         Map<String, int[]> paramShapes = new HashMap<>();
         for (NetworkSpec.Param p : t.spec.params()) paramShapes.put(p.name(), p.shape());
-        t.params.forEach((k, v) -> put(tensors, shapes, "w." + k, v, paramShapes.get(k)));
-        if (t.teacher != null) t.teacher.forEach((k, v) -> put(tensors, shapes, "t." + k, v, paramShapes.get(k)));
+        t.hostParams().forEach((k, v) -> put(tensors, shapes, "w." + k, v, paramShapes.get(k)));
+        Map<String, float[]> teacher = t.hostTeacher();
+        if (teacher != null) teacher.forEach((k, v) -> put(tensors, shapes, "t." + k, v, paramShapes.get(k)));
         t.opt.firstMoments().forEach((k, v) -> put(tensors, shapes, "m." + k, v, paramShapes.get(k)));
         t.opt.secondMoments().forEach((k, v) -> put(tensors, shapes, "v." + k, v, paramShapes.get(k)));
         if (t.priorReady) put(tensors, shapes, "prior", t.prior.table(), t.prior.tableShape());
@@ -68,7 +69,7 @@ public final class Checkpoint {
     }
 
     /** Restores a trainer (built with the checkpoint's config) to the saved state. */
-    public static void restore(Trainer t, Path file) throws IOException {
+    public static void restore(Trainer<?, ?> t, Path file) throws IOException {
         Safetensors.Content c = Safetensors.readRaw(file);
         String m = c.metadata().get(KEY);
         if (m == null) throw new IllegalArgumentException(file + ": not a PAM training checkpoint (no '" + KEY + "' metadata)");
@@ -84,9 +85,8 @@ public final class Checkpoint {
             else if (k.startsWith("v.")) m2.put(k.substring(2), v);
         });
         io.pam.net.Weights.of(t.spec, w); // validates names and sizes
-        t.params = new LinkedHashMap<>();
-        for (NetworkSpec.Param p : t.spec.params()) t.params.put(p.name(), w.get(p.name()));
-        t.teacher = teacher.isEmpty() ? null : teacher;
+        t.setParams(w);
+        t.setTeacher(teacher.isEmpty() ? null : teacher);
         Map<String, Integer> counts = new HashMap<>();
         s.get("optimiserSteps").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asInt()));
         t.opt.restore(m1, m2, counts);

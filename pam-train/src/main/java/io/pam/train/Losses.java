@@ -140,15 +140,19 @@ public final class Losses {
                 lw /= 2;
             }
         }
-        double total = 0;
-        for (int n = 0; n < alpha.n(); n++) {
+        // images are independent: one task each (the per-image sums are added in order, so the
+        // result does not depend on the thread count)
+        double[] perImage = new double[alpha.n()];
+        java.util.stream.IntStream.range(0, alpha.n()).parallel().forEach(n -> {
             double[] d = new double[plane];
             int ab = alpha.index(n, 0, 0, 0);
             for (int i = 0; i < plane; i++) d[i] = alpha.data()[ab + i] - gt.data()[ab + i];
             double[] g = new double[plane];
-            total += Pyramid.maskedLoss(d, masks[n], h, w, maskSums, g);
+            perImage[n] = Pyramid.maskedLoss(d, masks[n], h, w, maskSums, g);
             for (int i = 0; i < plane; i++) grad.data()[ab + i] = (float) g[i];
-        }
+        });
+        double total = 0;
+        for (double v : perImage) total += v;
         return new Value(total, grad);
     }
 

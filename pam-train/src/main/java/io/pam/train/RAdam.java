@@ -1,5 +1,6 @@
 package io.pam.train;
 
+import io.pam.spi.TrainingOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -17,20 +18,25 @@ import java.util.Set;
  *   otherwise:  p -= lr * mhat
  * </pre>
  *
+ * The rule's scalars are computed here and the elementwise update runs in the backend
+ * ({@link TrainingOps#adamUpdate}), so the state stays on the device for a GPU backend.
  * Only tensors in the step's {@code touched} set move (SPOS: modules off the sampled path get
  * neither momentum nor decay), each with its own step count. BatchNorm running statistics are
  * not optimised.
  */
-public final class RAdam {
+public final class RAdam<P> {
     public static final double EPS = 1e-8;
 
+    private final TrainingOps<?, P> ops;
     private final double beta1, beta2, weightDecay;
-    private final Map<String, float[]> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
+    private final Map<String, P> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
     private final Map<String, Integer> steps = new LinkedHashMap<>();
 
-    public RAdam(double beta1, double beta2, double weightDecay) {
+    /** The moments live where the backend keeps parameters ({@link TrainingOps#zeros}); {@link #close} frees them. */
+    public RAdam(TrainingOps<?, P> ops, double beta1, double beta2, double weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && weightDecay >= 0))
             throw new IllegalArgumentException("betas must be in [0,1), weight decay >= 0");
+        this.ops = ops;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.weightDecay = weightDecay;
@@ -42,38 +48,28 @@ public final class RAdam {
     }
 
     /** Applies one update with learning rate {@code lr} to the touched tensors. */
-    public void step(Map<String, float[]> params, Map<String, float[]> grads, Set<String> touched, double lr) {
+    public void step(Map<String, P> params, Map<String, P> grads, Set<String> touched, double lr) {
         for (String name : touched) {
             if (!optimised(name)) continue;
-            float[] p = params.get(name), g = grads.get(name);
+            P p = params.get(name), g = grads.get(name);
             if (p == null || g == null) throw new IllegalArgumentException("no parameter or gradient " + name);
-            float[] mm = m.computeIfAbsent(name, k -> new float[p.length]);
-            float[] vv = v.computeIfAbsent(name, k -> new float[p.length]);
+            P mm = m.computeIfAbsent(name, k -> ops.zeros(ops.length(p)));
+            P vv = v.computeIfAbsent(name, k -> ops.zeros(ops.length(p)));
             int t = steps.merge(name, 1, Integer::sum);
-            update(p, g, mm, vv, t, lr);
+            ops.adamUpdate(p, g, mm, vv, scalars(t, lr));
         }
     }
 
-    private void update(float[] p, float[] g, float[] mm, float[] vv, int t, double lr) {
+    /** The per-tensor scalars of step {@code t} (1-based): bias corrections and the rectification. */
+    TrainingOps.AdamStep scalars(int t, double lr) {
         double bc1 = 1 - Math.pow(beta1, t), b2t = Math.pow(beta2, t), bc2 = 1 - b2t;
         double rhoInf = 2 / (1 - beta2) - 1;
         double rhoT = rhoInf - 2 * t * b2t / bc2;
         boolean rectified = rhoT > 5;
-        double r = rectified ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
         double decay = 1 - lr * weightDecay;
-        double sqrtBc2 = Math.sqrt(bc2);
-        for (int i = 0; i < p.length; i++) {
-            double gi = g[i];
-            double mi = beta1 * mm[i] + (1 - beta1) * gi;
-            double vi = beta2 * vv[i] + (1 - beta2) * gi * gi;
-            mm[i] = (float) mi;
-            vv[i] = (float) vi;
-            double pi = p[i] * decay;
-            double mhat = mi / bc1;
-            if (rectified) pi -= lr * mhat * r * sqrtBc2 / (Math.sqrt(vi) + EPS);
-            else pi -= lr * mhat;
-            p[i] = (float) pi;
-        }
+        if (!rectified) return new TrainingOps.AdamStep(beta1, beta2, decay, lr / bc1, false, EPS);
+        double r = Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+        return new TrainingOps.AdamStep(beta1, beta2, decay, lr * r * Math.sqrt(bc2) / bc1, true, EPS);
     }
 
     /** Step count of a tensor (0 when never updated). */
@@ -81,13 +77,20 @@ public final class RAdam {
         return steps.getOrDefault(name, 0);
     }
 
-    /** The state for checkpoints: first and second moments, step counts. */
+    /** Host copies of the first moments (for checkpoints). */
     public Map<String, float[]> firstMoments() {
-        return m;
+        return host(m);
     }
 
+    /** Host copies of the second moments. */
     public Map<String, float[]> secondMoments() {
-        return v;
+        return host(v);
+    }
+
+    private Map<String, float[]> host(Map<String, P> state) {
+        Map<String, float[]> r = new LinkedHashMap<>();
+        state.forEach((k, a) -> r.put(k, ops.toHost(a)));
+        return r;
     }
 
     public Map<String, Integer> stepCounts() {
@@ -96,12 +99,19 @@ public final class RAdam {
 
     /** Restores a saved state (replaces the current one). */
     public void restore(Map<String, float[]> first, Map<String, float[]> second, Map<String, Integer> counts) {
+        close();
+        first.forEach((k, a) -> m.put(k, ops.fromHost(a)));
+        second.forEach((k, a) -> v.put(k, ops.fromHost(a)));
+        steps.putAll(counts);
+    }
+
+    /** Frees the moments (the backend's memory) and forgets the state. */
+    public void close() {
+        m.values().forEach(ops::release);
+        v.values().forEach(ops::release);
         m.clear();
         v.clear();
         steps.clear();
-        first.forEach((k, a) -> m.put(k, a.clone()));
-        second.forEach((k, a) -> v.put(k, a.clone()));
-        steps.putAll(counts);
     }
 
     /** Cosine annealing from {@code lr0} to 0 over a stage of {@code total} steps, at step {@code t} (0-based). */

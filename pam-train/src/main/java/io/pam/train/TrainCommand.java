@@ -156,13 +156,13 @@ public final class TrainCommand {
                 + " threads; output in " + outDir);
         final TrainConfig c = cfg;
         Path ckpt = outDir.resolve("checkpoint.safetensors");
-        try (TrainingOps ops = backend.open(cfg.threads())) {
+        try (TrainingOps<?, ?> ops = backend.open(cfg.threads())) {
             Trainer.Listener listener = new Trainer.Listener() {
                 public void line(String text) {
                     out.println(text);
                 }
 
-                public void checkpoint(Trainer t) {
+                public void checkpoint(Trainer<?, ?> t) {
                     try {
                         // write aside, then rename: a run killed while writing keeps its last good checkpoint
                         Path tmp = outDir.resolve("checkpoint.safetensors.tmp");
@@ -179,7 +179,7 @@ public final class TrainCommand {
                     }
                 }
 
-                public void validated(Trainer t) {
+                public void validated(Trainer<?, ?> t) {
                     try {
                         Curves.write(t.history(), outDir);
                     } catch (IOException e) {
@@ -187,19 +187,20 @@ public final class TrainCommand {
                     }
                 }
             };
-            Trainer trainer = new Trainer(cfg, ops, seed -> provider.training(c, seed), () -> provider.validation(c), listener);
-            if (resume != null) {
-                Checkpoint.restore(trainer, Path.of(resume));
-                out.println("resumed at stage " + trainer.stage() + " step " + trainer.step());
-            } else if (initial != null) {
-                trainer.startFrom(initial);
-                out.println("starting a new run (stage 1 step 0, fresh optimiser) from the weights in " + init);
+            try (Trainer<?, ?> trainer = new Trainer<>(cfg, ops, seed -> provider.training(c, seed), () -> provider.validation(c), listener)) {
+                if (resume != null) {
+                    Checkpoint.restore(trainer, Path.of(resume));
+                    out.println("resumed at stage " + trainer.stage() + " step " + trainer.step());
+                } else if (initial != null) {
+                    trainer.startFrom(initial);
+                    out.println("starting a new run (stage 1 step 0, fresh optimiser) from the weights in " + init);
+                }
+                trainer.run();
+                Weights w = trainer.weights();
+                Path weights = outDir.resolve("pam-" + cfg.network() + ".safetensors");
+                Safetensors.write(weights, w, Safetensors.DType.F32, Map.of("pam.trainConfig", cfg.toJson()));
+                out.println("done: weights in " + weights);
             }
-            trainer.run();
-            Weights w = trainer.weights();
-            Path weights = outDir.resolve("pam-" + cfg.network() + ".safetensors");
-            Safetensors.write(weights, w, Safetensors.DType.F32, Map.of("pam.trainConfig", cfg.toJson()));
-            out.println("done: weights in " + weights);
         }
         return 0;
     }
@@ -208,9 +209,9 @@ public final class TrainCommand {
         return """
                 usage: pam train [--config train.json] [--out DIR]
                                  [--resume DIR/checkpoint.safetensors | --init WEIGHTS.safetensors]
-                                 [--data synthetic|pipeline] [--backend auto|cpu|reference] [--OPTION VALUE ...]
+                                 [--data synthetic|pipeline] [--backend auto|cuda|cpu|reference] [--OPTION VALUE ...]
                 OPTION is any field of the training config (camelCase or kebab-case), e.g.
-                  --network paper|tiny  --backend auto|cpu|reference  --threads 2  --batch 4  --crop 256
+                  --network paper|tiny  --backend auto|cuda|cpu|reference  --threads 2  --batch 4  --crop 256
                   --stage1-steps N  --stage2-steps N  --stage3-steps N  --lr 3e-4  --validate-every N
                   --checkpoint-minutes 10  --validation-crop 320
                 --resume continues a run from its checkpoint (same config). --init starts a new run (stage 1

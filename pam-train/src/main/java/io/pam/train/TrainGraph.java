@@ -2,6 +2,7 @@ package io.pam.train;
 
 import io.pam.Route;
 import io.pam.net.Activation;
+import io.pam.net.Nchw;
 import io.pam.net.NetworkSpec;
 import io.pam.net.Node;
 import io.pam.net.Op;
@@ -20,8 +21,12 @@ import java.util.Set;
  * order, deciding each group when its selection layer's logits are known; in {@link Mode#TRAIN}
  * it keeps what the backward needs. The backward walks the executed nodes in reverse and returns
  * parameter gradients only for nodes that ran and received a gradient ("touched").
+ *
+ * <p>Generic over where the backend keeps data ({@code T} activations, {@code P} parameter
+ * vectors): this class reads shapes only. The one host read is the selection logits a
+ * data-dependent {@link Router} asks for (N x 2 values per group).
  */
-public final class TrainGraph {
+public final class TrainGraph<T extends Nchw, P> {
     /** BatchNorm momentum (PyTorch's default). */
     public static final float BN_MOMENTUM = 0.1f;
 
@@ -35,44 +40,62 @@ public final class TrainGraph {
         EVAL
     }
 
-    /** Decides group {@code g} from its selection layer's logits (N x 2 x 1 x 1); true = compute. */
+    /** Decides group {@code g} from its selection layer's logits (N x 2 x 1 x 1, on the host); true = compute. */
     @FunctionalInterface
     public interface Router {
         boolean compute(int group, Tensor logits);
 
+        /** Whether {@link #compute} reads the logits (a fixed route does not: no download). */
+        default boolean readsLogits() {
+            return true;
+        }
+
         static Router fixed(Route route) {
-            return (g, logits) -> route.computes(g);
+            return new Router() {
+                @Override
+                public boolean compute(int group, Tensor logits) {
+                    return route.computes(group);
+                }
+
+                @Override
+                public boolean readsLogits() {
+                    return false;
+                }
+            };
         }
     }
 
+    /** Batch statistics of one BatchNorm: per-channel mean and {@code 1/sqrt(var + eps)}. */
+    public record NormStats<P>(P mean, P invStd) {}
+
     /** One forward pass: outputs of every executed node plus what the backward needs. */
-    public static final class Pass {
-        final Tensor input;
+    public static final class Pass<T extends Nchw, P> {
+        final T input;
         final double budget;
         final Mode mode;
         final List<Node> executed = new ArrayList<>();
-        final Map<String, Tensor> out = new HashMap<>();
-        final Map<String, Tensor> preNorm = new HashMap<>();
-        final Map<String, float[][]> normStats = new HashMap<>();
+        final Map<String, T> out = new HashMap<>();
+        final Map<String, T> preNorm = new HashMap<>();
+        final Map<String, NormStats<P>> normStats = new HashMap<>();
         Route route = new Route(0, NetworkSpec.GROUPS);
 
-        Pass(Tensor input, double budget, Mode mode) {
+        Pass(T input, double budget, Mode mode) {
             this.input = input;
             this.budget = budget;
             this.mode = mode;
         }
 
         /** The final alpha (after the trimap composition), N x 1 x H x W. */
-        public Tensor alpha() {
+        public T alpha() {
             return out.get(NetworkSpec.OUTPUT);
         }
 
         /** The prediction before clamping and composition. */
-        public Tensor prediction(NetworkSpec spec) {
+        public T prediction(NetworkSpec spec) {
             return out.get(spec.nodes().get(spec.nodes().size() - 1).inputs().get(0));
         }
 
-        public Tensor output(String name) {
+        public T output(String name) {
             return out.get(name);
         }
 
@@ -81,8 +104,8 @@ public final class TrainGraph {
             return route;
         }
 
-        /** Batch statistics of a BatchNorm node that ran in TRAIN or BATCH_STATS mode: {mean, invStd}. */
-        public float[][] normStats(String node) {
+        /** Batch statistics of a BatchNorm node that ran in TRAIN or BATCH_STATS mode (null when it did not run). */
+        public NormStats<P> normStats(String node) {
             return normStats.get(node);
         }
 
@@ -92,10 +115,10 @@ public final class TrainGraph {
     }
 
     private final NetworkSpec spec;
-    private final TrainingOps ops;
+    private final TrainingOps<T, P> ops;
     private final Map<String, Integer> channels;
 
-    public TrainGraph(NetworkSpec spec, TrainingOps ops) {
+    public TrainGraph(NetworkSpec spec, TrainingOps<T, P> ops) {
         this.spec = spec;
         this.ops = ops;
         this.channels = new HashMap<>();
@@ -106,7 +129,7 @@ public final class TrainGraph {
         return spec;
     }
 
-    public TrainingOps ops() {
+    public TrainingOps<T, P> ops() {
         return ops;
     }
 
@@ -117,17 +140,18 @@ public final class TrainGraph {
      * @param x      N x 6 x H x W, H and W multiples of 32
      * @param budget GMAC@1024 fed to the cost embeddings
      */
-    public Pass forward(Map<String, float[]> p, Tensor x, double budget, Router router, Mode mode) {
+    public Pass<T, P> forward(Map<String, P> p, T x, double budget, Router router, Mode mode) {
         NetworkSpec.checkAligned(x.h(), x.w());
         if (x.c() != NetworkSpec.INPUT_CHANNELS) throw new IllegalArgumentException("input must have 6 channels, got " + x);
-        Pass pass = new Pass(x, budget, mode);
+        Pass<T, P> pass = new Pass<>(x, budget, mode);
         pass.out.put(NetworkSpec.INPUT, x);
         int decided = 0;
         for (Node n : spec.nodes()) {
             if (n.group() > 0) {
                 while (decided < n.group()) {
                     int g = ++decided;
-                    boolean c = router.compute(g, pass.out.get(spec.group(g).logits()));
+                    Tensor logits = router.readsLogits() ? ops.download(pass.out.get(spec.group(g).logits())) : null;
+                    boolean c = router.compute(g, logits);
                     pass.route = pass.route.with(g, c);
                 }
                 if (pass.route.computes(n.group()) == n.bypass()) continue;
@@ -138,15 +162,15 @@ public final class TrainGraph {
         return pass;
     }
 
-    private Tensor in(Pass pass, Node n, int i) {
+    private T in(Pass<T, P> pass, Node n, int i) {
         return pass.out.get(n.inputs().get(i));
     }
 
-    private Tensor apply(Node n, Map<String, float[]> p, Pass pass) {
+    private T apply(Node n, Map<String, P> p, Pass<T, P> pass) {
         String name = n.name();
         return switch (n.op()) {
             case Op.Conv c -> {
-                Tensor y = ops.conv(in(pass, n, 0), c, p.get(name + ".weight"), c.bias() ? p.get(name + ".bias") : null);
+                T y = ops.conv(in(pass, n, 0), c, p.get(name + ".weight"), c.bias() ? p.get(name + ".bias") : null);
                 if (c.batchNorm()) {
                     String b = name + ".bn.";
                     if (pass.mode == Mode.EVAL) {
@@ -154,11 +178,11 @@ public final class TrainGraph {
                                 p.get(b + "running_var"), NetworkSpec.BN_EPS);
                     } else {
                         boolean train = pass.mode == Mode.TRAIN;
-                        TrainingOps.BatchNormResult r = ops.batchNormTrain(y, p.get(b + "weight"), p.get(b + "bias"),
+                        TrainingOps.BatchNormResult<T, P> r = ops.batchNormTrain(y, p.get(b + "weight"), p.get(b + "bias"),
                                 train ? p.get(b + "running_mean") : null, train ? p.get(b + "running_var") : null,
                                 BN_MOMENTUM, NetworkSpec.BN_EPS);
                         if (train) pass.preNorm.put(name, y);
-                        pass.normStats.put(name, new float[][] {r.mean(), r.invStd()});
+                        pass.normStats.put(name, new NormStats<>(r.mean(), r.invStd()));
                         y = r.y();
                     }
                 }
@@ -166,7 +190,7 @@ public final class TrainGraph {
             }
             case Op.Add a -> ops.add(in(pass, n, 0), in(pass, n, 1));
             case Op.Concat c -> {
-                List<Tensor> parts = new ArrayList<>();
+                List<T> parts = new ArrayList<>();
                 for (int i = 0; i < n.inputs().size(); i++) parts.add(in(pass, n, i));
                 yield ops.concat(parts);
             }
@@ -183,20 +207,21 @@ public final class TrainGraph {
      * Backpropagates from the final alpha and, optionally, from the selection logits.
      *
      * @param dAlpha  gradient of the loss w.r.t. {@link Pass#alpha()} (may be null)
-     * @param dLogits gradients w.r.t. the logits of groups 1..4 (index g-1; entries may be null)
-     * @param grads   parameter gradients, accumulated into (arrays created on first use)
+     * @param dLogits gradients w.r.t. the logits of groups 1..4 (index g-1; null, or entries may be null)
+     * @param grads   parameter gradients, accumulated into (vectors taken from the ops on first use,
+     *                so they belong to the open scope)
      * @return the names of the parameters that received a gradient
      */
-    public Set<String> backward(Pass pass, Map<String, float[]> p, Tensor dAlpha, Tensor[] dLogits, Map<String, float[]> grads) {
+    public Set<String> backward(Pass<T, P> pass, Map<String, P> p, T dAlpha, List<T> dLogits, Map<String, P> grads) {
         if (pass.mode != Mode.TRAIN) throw new IllegalStateException("backward needs a pass run in TRAIN mode");
-        Map<String, Tensor> g = new HashMap<>();
+        Map<String, T> g = new HashMap<>();
         if (dAlpha != null) g.put(NetworkSpec.OUTPUT, dAlpha);
         if (dLogits != null)
-            for (int i = 0; i < dLogits.length; i++) if (dLogits[i] != null) g.merge(spec.group(i + 1).logits(), dLogits[i], ops::add);
+            for (int i = 0; i < dLogits.size(); i++) if (dLogits.get(i) != null) g.merge(spec.group(i + 1).logits(), dLogits.get(i), ops::add);
         Set<String> touched = new HashSet<>();
         for (int idx = pass.executed.size() - 1; idx >= 0; idx--) {
             Node n = pass.executed.get(idx);
-            Tensor d = g.remove(n.name());
+            T d = g.remove(n.name());
             if (d == null) continue;
             List<String> in = n.inputs();
             switch (n.op()) {
@@ -204,15 +229,15 @@ public final class TrainGraph {
                     String name = n.name();
                     if (c.activation() != Activation.NONE) d = ops.activationBackward(pass.out.get(name), c.activation(), d);
                     if (c.batchNorm()) {
-                        float[][] st = pass.normStats.get(name);
-                        TrainingOps.BatchNormGrads bg = ops.batchNormBackward(pass.preNorm.get(name), st[0], st[1],
+                        NormStats<P> st = pass.normStats.get(name);
+                        TrainingOps.BatchNormGrads<T, P> bg = ops.batchNormBackward(pass.preNorm.get(name), st.mean(), st.invStd(),
                                 p.get(name + ".bn.weight"), d);
                         addParam(grads, touched, name + ".bn.weight", bg.dGamma());
                         addParam(grads, touched, name + ".bn.bias", bg.dBeta());
                         d = bg.dx();
                     }
                     boolean needDx = !in.get(0).equals(NetworkSpec.INPUT);
-                    TrainingOps.ConvGrads cg = ops.convBackward(pass.out.get(in.get(0)), c, p.get(name + ".weight"), d, needDx);
+                    TrainingOps.ConvGrads<T, P> cg = ops.convBackward(pass.out.get(in.get(0)), c, p.get(name + ".weight"), d, needDx);
                     addParam(grads, touched, name + ".weight", cg.dw());
                     if (c.bias()) addParam(grads, touched, name + ".bias", cg.db());
                     if (needDx) flow(g, in.get(0), cg.dx());
@@ -224,67 +249,44 @@ public final class TrainGraph {
                 case Op.Concat c -> {
                     int[] ch = new int[in.size()];
                     for (int i = 0; i < ch.length; i++) ch[i] = pass.out.get(in.get(i)).c();
-                    List<Tensor> parts = ops.split(d, ch);
+                    List<T> parts = ops.split(d, ch);
                     for (int i = 0; i < ch.length; i++) flow(g, in.get(i), parts.get(i));
                 }
                 case Op.Resize r -> {
-                    Tensor src = pass.out.get(in.get(0));
+                    T src = pass.out.get(in.get(0));
                     flow(g, in.get(0), ops.resizeBackward(d, src.h(), src.w()));
                 }
                 case Op.AvgPool ap -> {
-                    Tensor src = pass.out.get(in.get(0));
+                    T src = pass.out.get(in.get(0));
                     flow(g, in.get(0), ops.avgPoolBackward(d, ap, src.h(), src.w()));
                 }
                 case Op.GlobalAvgPool gp -> {
-                    Tensor src = pass.out.get(in.get(0));
+                    T src = pass.out.get(in.get(0));
                     flow(g, in.get(0), ops.globalAvgPoolBackward(d, src.h(), src.w()));
                 }
                 case Op.ChannelMul m -> {
-                    Tensor[] r = ops.channelMulBackward(pass.out.get(in.get(0)), pass.out.get(in.get(1)), d);
-                    flow(g, in.get(0), r[0]);
-                    flow(g, in.get(1), r[1]);
+                    List<T> r = ops.channelMulBackward(pass.out.get(in.get(0)), pass.out.get(in.get(1)), d);
+                    flow(g, in.get(0), r.get(0));
+                    flow(g, in.get(1), r.get(1));
                 }
                 case Op.CostEmbedding e -> addParam(grads, touched, n.name() + ".weight", ops.embeddingBackward(d, e, pass.budget));
-                case Op.Composite c -> {
-                    Tensor pred = pass.out.get(in.get(0));
-                    flow(g, in.get(0), restoring(pred, pass.input, d, ops.compositeBackward(pred, pass.input, d)));
-                }
+                case Op.Composite c -> flow(g, in.get(0), ops.compositeBackward(pass.out.get(in.get(0)), pass.input, d));
             }
         }
         return touched;
     }
 
-    /**
-     * The clamp's gradient with a restoring pass-through: the exact derivative of
-     * {@code clamp(pred, 0, 1)} is 0 outside (0, 1), so a pixel whose prediction has left the range
-     * gets no signal and can stay stuck there. Where the loss asks to move such a prediction back
-     * towards the range ({@code pred <= 0} and {@code dAlpha < 0}, or {@code pred >= 1} and
-     * {@code dAlpha > 0}) the gradient passes as if the clamp were the identity; everywhere else
-     * it is the exact one. Inside (0, 1) nothing changes (the gradient checks run there).
-     */
-    static Tensor restoring(Tensor pred, Tensor input, Tensor dAlpha, Tensor exact) {
-        float[] out = exact.data().clone();
-        int plane = pred.plane();
-        for (int n = 0; n < pred.n(); n++) {
-            int pb = pred.index(n, 0, 0, 0), ub = input.index(n, 4, 0, 0);
-            for (int i = 0; i < plane; i++) {
-                float v = pred.data()[pb + i], d = dAlpha.data()[pb + i];
-                if (v <= 0f && d < 0f || v >= 1f && d > 0f) out[pb + i] = d * input.data()[ub + i];
-            }
-        }
-        return new Tensor(exact.n(), exact.c(), exact.h(), exact.w(), out);
-    }
-
-    private void flow(Map<String, Tensor> g, String name, Tensor d) {
+    private void flow(Map<String, T> g, String name, T d) {
         if (name.equals(NetworkSpec.INPUT)) return;
         // merge by a fresh sum: gradient tensors may be shared between branches (Add), never mutate them
         g.merge(name, d, ops::add);
     }
 
-    private static void addParam(Map<String, float[]> grads, Set<String> touched, String name, float[] d) {
-        float[] acc = grads.get(name);
-        if (acc == null) grads.put(name, d.clone());
-        else for (int i = 0; i < acc.length; i++) acc[i] += d[i];
+    /** Ops return fresh vectors: the first gradient of a parameter is kept as it is, later ones summed into it. */
+    private void addParam(Map<String, P> grads, Set<String> touched, String name, P d) {
+        P acc = grads.get(name);
+        if (acc == null) grads.put(name, d);
+        else ops.accumulateParam(acc, d);
         touched.add(name);
     }
 

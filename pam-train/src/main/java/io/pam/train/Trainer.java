@@ -2,6 +2,7 @@ package io.pam.train;
 
 import io.pam.Route;
 import io.pam.net.CostModel;
+import io.pam.net.Nchw;
 import io.pam.net.NetworkSpec;
 import io.pam.net.PathSelector;
 import io.pam.net.Tensor;
@@ -26,8 +27,14 @@ import java.util.function.Supplier;
  * re-estimation under learned routing) -> done. Every random choice comes from one {@link Rng}
  * and the data stream is reopened with a seed derived from (stage, step) at every checkpoint
  * boundary, so a run resumed from a checkpoint continues bit for bit.
+ *
+ * <p>Generic over the backend's data types ({@link TrainingOps}): weights, the teacher and the
+ * optimiser state stay in the backend (device memory for a GPU backend) for the whole run; each
+ * step moves the batch's input in and the alpha, the selection logits and the loss gradients
+ * across, and computes the losses on the host. Every step's temporaries live in one
+ * {@link TrainingOps#scope()}. {@link #close()} frees the backend memory the trainer holds.
  */
-public final class Trainer {
+public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     /** Stage numbers; {@link #DONE} after the BatchNorm re-estimation. */
     public static final int FULL = 1, SPOS = 2, PATHS = 3, BN = 4, DONE = 5;
     static final double W_COMP = 0.25, W_LAP = 0.5, W_DS = 0.05, W_PT = 0.05;
@@ -36,23 +43,24 @@ public final class Trainer {
     public interface Listener {
         void line(String text);
 
-        default void checkpoint(Trainer trainer) {}
+        default void checkpoint(Trainer<?, ?> trainer) {}
 
-        default void validated(Trainer trainer) {}
+        default void validated(Trainer<?, ?> trainer) {}
     }
 
     final TrainConfig cfg;
     final NetworkSpec spec;
     final CostModel costs;
-    final TrainGraph graph;
+    final TrainingOps<T, P> ops;
+    final TrainGraph<T, P> graph;
     final LongFunction<BatchSource> trainData;
     final Supplier<BatchSource> validationData;
     final Listener listener;
     final Route full = Route.full(NetworkSpec.GROUPS);
 
-    Map<String, float[]> params;
-    Map<String, float[]> teacher;
-    RAdam opt;
+    Map<String, P> params;
+    Map<String, P> teacher;
+    RAdam<P> opt;
     Rng rng;
     PathPrior prior;
     boolean priorReady;
@@ -65,17 +73,19 @@ public final class Trainer {
     private int samplesSinceLog, stepsSinceLog;
     private int networkLabels, labels, infeasibleNetworkRoutes;
 
-    public Trainer(TrainConfig cfg, TrainingOps ops, LongFunction<BatchSource> trainData, Supplier<BatchSource> validationData,
+    public Trainer(TrainConfig cfg, TrainingOps<T, P> ops, LongFunction<BatchSource> trainData, Supplier<BatchSource> validationData,
                    Listener listener) {
         this.cfg = cfg;
         this.spec = NetworkSpec.of(cfg.networkConfig());
         this.costs = new CostModel(spec);
-        this.graph = new TrainGraph(spec, ops);
+        this.ops = ops;
+        this.graph = new TrainGraph<>(spec, ops);
         this.trainData = trainData;
         this.validationData = validationData;
         this.listener = listener;
-        this.params = Weights.init(spec, cfg.seed()).copyOf();
-        startHeadAtOneHalf(spec, params);
+        Map<String, float[]> init = Weights.init(spec, cfg.seed()).copyOf();
+        startHeadAtOneHalf(spec, init);
+        this.params = toBackend(init);
         this.opt = newOptimiser();
         this.rng = new Rng(Rng.mix(cfg.seed(), 0xC0FFEE));
         this.prior = new PathPrior(costs, cfg.priorCandidates(), cfg.priorSmoothing());
@@ -97,8 +107,59 @@ public final class Trainer {
             throw new IllegalStateException("initial weights can only be set before training starts (now at stage " + stage
                     + " step " + step + ")");
         Map<String, float[]> m = new LinkedHashMap<>();
-        for (NetworkSpec.Param p : spec.params()) m.put(p.name(), w.get(p.name()).clone());
-        params = m;
+        for (NetworkSpec.Param p : spec.params()) m.put(p.name(), w.get(p.name()));
+        setParams(m);
+    }
+
+    /** Copies host tensors into backend parameter vectors, in the description's order. */
+    private Map<String, P> toBackend(Map<String, float[]> host) {
+        Map<String, P> m = new LinkedHashMap<>();
+        for (NetworkSpec.Param p : spec.params()) m.put(p.name(), ops.fromHost(host.get(p.name())));
+        return m;
+    }
+
+    private Map<String, float[]> toHost(Map<String, P> m) {
+        Map<String, float[]> r = new LinkedHashMap<>();
+        m.forEach((k, v) -> r.put(k, ops.toHost(v)));
+        return r;
+    }
+
+    private void releaseAll(Map<String, P> m) {
+        if (m != null) m.values().forEach(ops::release);
+    }
+
+    /** Replaces the weights (the previous vectors are freed). */
+    void setParams(Map<String, float[]> host) {
+        Map<String, P> old = params;
+        params = toBackend(host);
+        releaseAll(old);
+    }
+
+    /** Replaces the teacher (null: none). */
+    void setTeacher(Map<String, float[]> host) {
+        releaseAll(teacher);
+        teacher = host == null ? null : toBackend(host);
+    }
+
+    /** Host copies of the weights, in the description's order. */
+    Map<String, float[]> hostParams() {
+        return toHost(params);
+    }
+
+    /** Host copies of the teacher's weights, or null before stage 2. */
+    Map<String, float[]> hostTeacher() {
+        return teacher == null ? null : toHost(teacher);
+    }
+
+    /** Frees the weights, the teacher and the optimiser state held in the backend. */
+    @Override
+    public void close() {
+        closeSource();
+        opt.close();
+        releaseAll(params);
+        releaseAll(teacher);
+        params = Map.of();
+        teacher = null;
     }
 
     /** Scale of the head output's Kaiming weights at the start of training. */
@@ -117,8 +178,8 @@ public final class Trainer {
         if (b != null) java.util.Arrays.fill(b, 0.5f);
     }
 
-    private RAdam newOptimiser() {
-        return new RAdam(cfg.beta1(), cfg.beta2(), cfg.weightDecay());
+    private RAdam<P> newOptimiser() {
+        return new RAdam<>(ops, cfg.beta1(), cfg.beta2(), cfg.weightDecay());
     }
 
     public NetworkSpec spec() {
@@ -147,9 +208,7 @@ public final class Trainer {
 
     /** The current weights (copy). */
     public Weights weights() {
-        Map<String, float[]> m = new LinkedHashMap<>();
-        params.forEach((k, v) -> m.put(k, v.clone()));
-        return Weights.of(spec, m);
+        return Weights.of(spec, hostParams());
     }
 
     /** Steps timed at the start of a stage with a wall-clock budget before its step count is fixed. */
@@ -269,9 +328,10 @@ public final class Trainer {
 
     private void endStage() {
         validate();
-        if (stage == FULL) teacher = copy(params);
+        if (stage == FULL) setTeacher(hostParams());
         stage++;
         step = 0;
+        opt.close();
         opt = newOptimiser();
         closeSource();
         listener.line(String.format("--- stage %d done; starting %s", stage - 1, stageName(stage)));
@@ -303,93 +363,101 @@ public final class Trainer {
         source = null;
     }
 
-    private static Map<String, float[]> copy(Map<String, float[]> m) {
-        Map<String, float[]> c = new LinkedHashMap<>();
-        m.forEach((k, v) -> c.put(k, v.clone()));
-        return c;
-    }
-
     // ---- one optimiser step ---------------------------------------------------------------
 
     private void trainStep() {
-        Map<String, float[]> grads = new HashMap<>();
-        Set<String> touched = new HashSet<>();
         double[] parts = new double[6];
         Route spos = stage == SPOS ? new Route(rng.nextInt(1 << NetworkSpec.GROUPS), NetworkSpec.GROUPS) : null;
-        for (int k = 0; k < cfg.accumulate(); k++) {
-            Batch b = source.next();
-            samplesSinceLog += b.size();
-            double[] p = switch (stage) {
-                case FULL -> microStep(b, full, costs.largest() + 1, false, grads, touched);
-                case SPOS -> microStep(b, spos, costs.largest() + 1, false, grads, touched);
-                default -> pathStep(b, grads, touched);
-            };
-            for (int i = 0; i < parts.length; i++) parts[i] += p[i] / cfg.accumulate();
+        try (TrainingOps.Scope scope = ops.scope()) {
+            Map<String, P> grads = new HashMap<>();
+            Set<String> touched = new HashSet<>();
+            for (int k = 0; k < cfg.accumulate(); k++) {
+                Batch b = source.next();
+                samplesSinceLog += b.size();
+                T input = ops.upload(b.input());
+                double[] p = switch (stage) {
+                    case FULL -> microStep(b, input, full, costs.largest() + 1, false, grads, touched);
+                    case SPOS -> microStep(b, input, spos, costs.largest() + 1, false, grads, touched);
+                    default -> pathStep(b, input, grads, touched);
+                };
+                for (int i = 0; i < parts.length; i++) parts[i] += p[i] / cfg.accumulate();
+            }
+            if (cfg.accumulate() > 1) for (P g : grads.values()) ops.scaleParam(g, 1f / cfg.accumulate());
+            double lr = RAdam.cosineLr(cfg.lr(), step, stageSteps(stage));
+            opt.step(params, grads, touched, lr);
+            history.addLoss(globalStep() + 1, stage, lr, parts);
         }
-        if (cfg.accumulate() > 1)
-            for (float[] g : grads.values()) for (int i = 0; i < g.length; i++) g[i] /= cfg.accumulate();
-        double lr = RAdam.cosineLr(cfg.lr(), step, stageSteps(stage));
-        opt.step(params, grads, touched, lr);
-        history.addLoss(globalStep() + 1, stage, lr, parts);
     }
 
     /** Forward/backward along a route; returns {total, l1, comp, lap, ds, pt}. */
-    private double[] microStep(Batch b, Route route, double budget, boolean pathLoss, Map<String, float[]> grads, Set<String> touched) {
-        Tensor teacherAlpha = stage >= SPOS ? teacherAlpha(b.input()) : null;
-        TrainGraph.Pass pass = graph.forward(params, b.input(), budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
-        Losses.Value l1 = Losses.l1(pass.alpha(), b.alpha(), b.input());
-        Losses.Value comp = Losses.composition(pass.alpha(), b.fg(), b.bg(), b.input());
-        Losses.Value lap = Losses.laplacian(pass.alpha(), b.alpha(), b.input());
+    private double[] microStep(Batch b, T input, Route route, double budget, boolean pathLoss, Map<String, P> grads, Set<String> touched) {
+        Tensor teacherAlpha = stage >= SPOS ? teacherAlpha(input) : null;
+        TrainGraph.Pass<T, P> pass = graph.forward(params, input, budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
+        Tensor alpha = ops.download(pass.alpha());
+        Losses.Value l1 = Losses.l1(alpha, b.alpha(), b.input());
+        Losses.Value comp = Losses.composition(alpha, b.fg(), b.bg(), b.input());
+        Losses.Value lap = Losses.laplacian(alpha, b.alpha(), b.input());
         Tensor g = Losses.axpy(Losses.axpy(l1.grad(), W_COMP, comp.grad()), W_LAP, lap.grad());
         double total = l1.loss() + W_COMP * comp.loss() + W_LAP * lap.loss(), ds = 0, pt = 0;
         if (teacherAlpha != null) {
-            Losses.Value d = Losses.charbonnier(pass.alpha(), teacherAlpha, b.input());
+            Losses.Value d = Losses.charbonnier(alpha, teacherAlpha, b.input());
             g = Losses.axpy(g, W_DS, d.grad());
             ds = d.loss();
             total += W_DS * ds;
         }
-        Tensor[] dLogits = null;
+        List<T> dLogits = null;
         if (pathLoss) {
             Tensor[] logits = new Tensor[NetworkSpec.GROUPS];
-            for (int i = 0; i < logits.length; i++) logits[i] = pass.output(spec.group(i + 1).logits());
-            dLogits = new Tensor[NetworkSpec.GROUPS];
-            pt = Losses.pathCrossEntropy(logits, route, dLogits);
-            for (Tensor d : dLogits) for (int i = 0; i < d.data().length; i++) d.data()[i] *= (float) W_PT;
+            for (int i = 0; i < logits.length; i++) logits[i] = ops.download(pass.output(spec.group(i + 1).logits()));
+            Tensor[] d = new Tensor[NetworkSpec.GROUPS];
+            pt = Losses.pathCrossEntropy(logits, route, d);
+            dLogits = new ArrayList<>();
+            for (Tensor t : d) {
+                for (int i = 0; i < t.data().length; i++) t.data()[i] *= (float) W_PT;
+                dLogits.add(ops.upload(t));
+            }
             total += W_PT * pt;
         }
-        touched.addAll(graph.backward(pass, params, g, dLogits, grads));
+        touched.addAll(graph.backward(pass, params, ops.upload(g), dLogits, grads));
         return new double[] {total, l1.loss(), comp.loss(), lap.loss(), ds, pt};
     }
 
-    private Tensor teacherAlpha(Tensor input) {
-        return graph.forward(teacher, input, costs.largest() + 1, TrainGraph.Router.fixed(full), TrainGraph.Mode.EVAL).alpha();
+    private Tensor teacherAlpha(T input) {
+        try (TrainingOps.Scope scope = ops.scope()) {
+            return ops.download(graph.forward(teacher, input, costs.largest() + 1, TrainGraph.Router.fixed(full), TrainGraph.Mode.EVAL).alpha());
+        }
     }
 
     /** Algorithm 1 for one batch: pick the label route, then train along it. */
-    private double[] pathStep(Batch b, Map<String, float[]> grads, Set<String> touched) {
+    private double[] pathStep(Batch b, T input, Map<String, P> grads, Set<String> touched) {
         int point = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
         double budget = prior.gmac(point);
         List<Route> drawn = prior.draw(point, cfg.priorDraws(), rng);
         double[] errs = new double[drawn.size()];
-        for (int i = 0; i < errs.length; i++) errs[i] = evalError(b, drawn.get(i), budget);
+        for (int i = 0; i < errs.length; i++) errs[i] = evalError(b, input, drawn.get(i), budget);
         double[] noise = new double[2 * NetworkSpec.GROUPS];
         for (int i = 0; i < noise.length; i++) noise[i] = rng.gumbel();
-        TrainGraph.Pass np = networkRoute(b, budget, noise);
-        Route network = np.route();
+        Route network;
         double netErr = Double.NaN;
-        if (costs.gmac(network) < budget) netErr = Losses.l1(np.alpha(), b.alpha(), b.input()).loss();
-        else infeasibleNetworkRoutes++;
+        try (TrainingOps.Scope scope = ops.scope()) {
+            TrainGraph.Pass<T, P> np = networkRoute(input, budget, noise);
+            network = np.route();
+            if (costs.gmac(network) < budget) netErr = Losses.l1(ops.download(np.alpha()), b.alpha(), b.input()).loss();
+            else infeasibleNetworkRoutes++;
+        }
         Route label = PathLabel.choose(network, netErr, drawn, errs, costs, budget);
         labels++;
         if (label.equals(network)) networkLabels++;
         history.addLabel(budget, label, costs.gmac(label));
-        return microStep(b, label, budget, true, grads, touched);
+        return microStep(b, input, label, budget, true, grads, touched);
     }
 
     /** L1 of a route on a batch, batch statistics, nothing kept. */
-    private double evalError(Batch b, Route r, double budget) {
-        TrainGraph.Pass p = graph.forward(params, b.input(), budget, TrainGraph.Router.fixed(r), TrainGraph.Mode.BATCH_STATS);
-        return Losses.l1(p.alpha(), b.alpha(), b.input()).loss();
+    private double evalError(Batch b, T input, Route r, double budget) {
+        try (TrainingOps.Scope scope = ops.scope()) {
+            TrainGraph.Pass<T, P> p = graph.forward(params, input, budget, TrainGraph.Router.fixed(r), TrainGraph.Mode.BATCH_STATS);
+            return Losses.l1(ops.download(p.alpha()), b.alpha(), b.input()).loss();
+        }
     }
 
     /**
@@ -397,14 +465,14 @@ public final class Trainer {
      * (temperature tau), hard argmax. The budget is not enforced here: an infeasible choice is
      * what Algorithm 1 corrects with a prior label.
      */
-    private TrainGraph.Pass networkRoute(Batch b, double budget, double[] noise) {
+    private TrainGraph.Pass<T, P> networkRoute(T input, double budget, double[] noise) {
         TrainGraph.Router gumbel = (g, logits) -> {
             double[] m = meanLogits(logits);
             double c = (m[0] + noise[2 * (g - 1)]) / cfg.gumbelTau(), y = (m[1] + noise[2 * (g - 1) + 1]) / cfg.gumbelTau();
             return c >= y;
         };
         // one pass both decides the route and evaluates it (batch statistics, nothing kept)
-        return graph.forward(params, b.input(), budget, gumbel, TrainGraph.Mode.BATCH_STATS);
+        return graph.forward(params, input, budget, gumbel, TrainGraph.Mode.BATCH_STATS);
     }
 
     static double[] meanLogits(Tensor logits) {
@@ -426,11 +494,16 @@ public final class Trainer {
             while (errors.size() < cfg.priorImages()) {
                 Batch b = src.next();
                 double[][] per = new double[b.size()][1 << NetworkSpec.GROUPS];
-                for (Route r : Route.all(NetworkSpec.GROUPS)) {
-                    TrainGraph.Pass p = graph.forward(params, b.input(), costs.largest() + 1, TrainGraph.Router.fixed(r),
-                            TrainGraph.Mode.BATCH_STATS);
-                    double[] l1 = Validation.perImageL1(p.alpha(), b.alpha(), b.input());
-                    for (int i = 0; i < b.size(); i++) per[i][r.mask()] = l1[i];
+                try (TrainingOps.Scope scope = ops.scope()) {
+                    T input = ops.upload(b.input());
+                    for (Route r : Route.all(NetworkSpec.GROUPS)) {
+                        try (TrainingOps.Scope pass = ops.scope()) {
+                            TrainGraph.Pass<T, P> p = graph.forward(params, input, costs.largest() + 1, TrainGraph.Router.fixed(r),
+                                    TrainGraph.Mode.BATCH_STATS);
+                            double[] l1 = Validation.perImageL1(ops.download(p.alpha()), b.alpha(), b.input());
+                            for (int i = 0; i < b.size(); i++) per[i][r.mask()] = l1[i];
+                        }
+                    }
                 }
                 for (int i = 0; i < b.size() && errors.size() < cfg.priorImages(); i++) errors.add(per[i]);
             }
@@ -457,29 +530,35 @@ public final class Trainer {
                 Batch b = src.next();
                 double budget = prior.gmac(prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1));
                 PathSelector sel = new PathSelector(costs, budget);
-                TrainGraph.Pass p = graph.forward(params, b.input(), budget, selectorRouter(sel), TrainGraph.Mode.BATCH_STATS);
-                for (String node : graph.normNodes()) {
-                    float[][] st = p.normStats(node);
-                    if (st == null) continue;
-                    double[] sm = mean.computeIfAbsent(node, k -> new double[st[0].length]);
-                    double[] s2 = second.computeIfAbsent(node, k -> new double[st[0].length]);
-                    for (int c = 0; c < sm.length; c++) {
-                        double mu = st[0][c], var = 1.0 / ((double) st[1][c] * st[1][c]) - NetworkSpec.BN_EPS;
-                        sm[c] += mu;
-                        s2[c] += Math.max(var, 0) + mu * mu;
+                try (TrainingOps.Scope scope = ops.scope()) {
+                    TrainGraph.Pass<T, P> p = graph.forward(params, ops.upload(b.input()), budget, selectorRouter(sel),
+                            TrainGraph.Mode.BATCH_STATS);
+                    for (String node : graph.normNodes()) {
+                        TrainGraph.NormStats<P> st = p.normStats(node);
+                        if (st == null) continue;
+                        float[] mu = ops.toHost(st.mean()), inv = ops.toHost(st.invStd());
+                        double[] sm = mean.computeIfAbsent(node, k -> new double[mu.length]);
+                        double[] s2 = second.computeIfAbsent(node, k -> new double[mu.length]);
+                        for (int c = 0; c < sm.length; c++) {
+                            double var = 1.0 / ((double) inv[c] * inv[c]) - NetworkSpec.BN_EPS;
+                            sm[c] += mu[c];
+                            s2[c] += Math.max(var, 0) + (double) mu[c] * mu[c];
+                        }
+                        count.merge(node, 1, Integer::sum);
                     }
-                    count.merge(node, 1, Integer::sum);
                 }
             }
         }
         for (String node : mean.keySet()) {
             int n = count.get(node);
-            float[] rm = params.get(node + ".bn.running_mean"), rv = params.get(node + ".bn.running_var");
+            float[] rm = new float[mean.get(node).length], rv = new float[rm.length];
             for (int c = 0; c < rm.length; c++) {
                 double mu = mean.get(node)[c] / n;
                 rm[c] = (float) mu;
                 rv[c] = (float) Math.max(second.get(node)[c] / n - mu * mu, 0);
             }
+            ops.write(params.get(node + ".bn.running_mean"), rm);
+            ops.write(params.get(node + ".bn.running_var"), rv);
         }
     }
 
@@ -511,13 +590,19 @@ public final class Trainer {
                         TrainGraph.Router router = stage >= PATHS && priorReady
                                 ? selectorRouter(new PathSelector(costs, budget))
                                 : TrainGraph.Router.fixed(Validation.bestFixedRoute(costs, budget));
-                        TrainGraph.Pass p = graph.forward(params, one.input(), budget, router, TrainGraph.Mode.EVAL);
-                        if (!(costs.gmac(p.route()) < budget) && budget <= costs.largest())
-                            throw new IllegalStateException("validation route " + p.route() + " exceeds the budget " + budget);
-                        double[] m = Validation.metrics(p.alpha(), one.alpha(), one.input());
+                        Route ran;
+                        Tensor alpha;
+                        try (TrainingOps.Scope scope = ops.scope()) {
+                            TrainGraph.Pass<T, P> p = graph.forward(params, ops.upload(one.input()), budget, router, TrainGraph.Mode.EVAL);
+                            ran = p.route();
+                            alpha = ops.download(p.alpha());
+                        }
+                        if (!(costs.gmac(ran) < budget) && budget <= costs.largest())
+                            throw new IllegalStateException("validation route " + ran + " exceeds the budget " + budget);
+                        double[] m = Validation.metrics(alpha, one.alpha(), one.input());
                         double[] s = sums.computeIfAbsent(e.getKey(), k -> new double[4]);
                         for (int j = 0; j < 3; j++) s[j] += m[j];
-                        s[3] += costs.gmac(p.route());
+                        s[3] += costs.gmac(ran);
                     }
                 }
             }
@@ -552,9 +637,11 @@ public final class Trainer {
             int step = runningStats ? 1 : Math.max(2, cfg.batch());
             for (int i = 0; i + step <= ones.size(); i += step) {
                 Batch b = Validation.stack(ones.subList(i, i + step));
-                TrainGraph.Pass p = graph.forward(params, b.input(), costs.largest() + 1, TrainGraph.Router.fixed(full),
-                        runningStats ? TrainGraph.Mode.EVAL : TrainGraph.Mode.BATCH_STATS);
-                for (double v : Validation.perImageL1(p.alpha(), b.alpha(), b.input())) sum += v;
+                try (TrainingOps.Scope scope = ops.scope()) {
+                    TrainGraph.Pass<T, P> p = graph.forward(params, ops.upload(b.input()), costs.largest() + 1, TrainGraph.Router.fixed(full),
+                            runningStats ? TrainGraph.Mode.EVAL : TrainGraph.Mode.BATCH_STATS);
+                    for (double v : Validation.perImageL1(ops.download(p.alpha()), b.alpha(), b.input())) sum += v;
+                }
                 images += step;
             }
         }

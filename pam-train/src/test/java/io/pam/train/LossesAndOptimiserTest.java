@@ -125,7 +125,7 @@ class LossesAndOptimiserTest {
         // Step 6: rho_6 = 5.99416375, r_6 = sqrt((rho-4)(rho-2) 1999 / (1995 * 1997 * rho)) = 0.0258211128,
         // and sqrt(1 - b2^6) / sqrt(v_6) = 1 (v_6 = 1 - b2^6): p = p (1 - lr wd) - lr r_6 (eps ignored: 1e-8 relative).
         // Step 7: r_7 = 0.0327388144.
-        RAdam opt = new RAdam(0.5, 0.999, 0.01);
+        RAdam<float[]> opt = new RAdam<>(new io.pam.ref.RefTrainingOps(), 0.5, 0.999, 0.01);
         float[] p = {1f};
         Map<String, float[]> params = Map.of("w", p), grads = Map.of("w", new float[] {1f});
         double expect = 1;
@@ -140,7 +140,7 @@ class LossesAndOptimiserTest {
 
     @Test
     void untouchedParametersGetNoMomentumOrDecay() {
-        RAdam opt = new RAdam(0.5, 0.999, 0.1);
+        RAdam<float[]> opt = new RAdam<>(new io.pam.ref.RefTrainingOps(), 0.5, 0.999, 0.1);
         float[] a = {1f}, b = {1f};
         Map<String, float[]> params = Map.of("a", a, "b", b), grads = Map.of("a", new float[] {1f}, "b", new float[] {1f});
         opt.step(params, grads, Set.of("a", "b"), 0.1);

@@ -29,7 +29,7 @@ class ProgressLineTest {
         TrainConfig cfg = TrainConfig.ci().with(Map.of("backend", "reference", "stage1Steps", "4", "logEvery", "2",
                 "validateEvery", "0", "validationImages", "1", "batch", "1", "crop", "32"));
         List<String> lines = new ArrayList<>();
-        try (TrainingOps ops = TrainingBackends.resolve(cfg.backend()).open(1)) {
+        try (TrainingOps<?, ?> ops = TrainingBackends.resolve(cfg.backend()).open(1)) {
             TrainingRunTest.trainer(cfg, ops, lines, null).runUntil(Trainer.SPOS, 0);
         }
         List<String> progress = lines.stream().filter(l -> l.startsWith("stage 1 step")).toList();

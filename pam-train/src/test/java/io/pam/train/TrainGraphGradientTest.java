@@ -48,7 +48,7 @@ class TrainGraphGradientTest {
         });
         for (int i = 0; i < p.get("head.out.weight").length; i++) p.get("head.out.weight")[i] *= 0.05f;
         p.get("head.out.bias")[0] = 0.5f;
-        TrainGraph graph = new TrainGraph(spec, new RefTrainingOps());
+        TrainGraph<Tensor, float[]> graph = new TrainGraph<>(spec, new RefTrainingOps());
         Random rnd = new Random(5);
         Tensor x = Tensor.zeros(2, 6, 64, 64);
         for (int n = 0; n < 2; n++)
@@ -63,17 +63,17 @@ class TrainGraphGradientTest {
         double budget = 3.7;
 
         java.util.function.Supplier<Double> loss = () -> {
-            TrainGraph.Pass pass = graph.forward(p, x, budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
+            TrainGraph.Pass<Tensor, float[]> pass = graph.forward(p, x, budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
             Tensor[] logits = logits(spec, pass);
             return RefTrainingOpsDot.dot(pass.alpha(), r) + Losses.pathCrossEntropy(logits, label, new Tensor[4]);
         };
-        TrainGraph.Pass pass = graph.forward(p, x, budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
+        TrainGraph.Pass<Tensor, float[]> pass = graph.forward(p, x, budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
         for (int i = 0; i < pass.prediction(spec).data().length; i++)
             assertThat(pass.prediction(spec).data()[i]).as("prediction inside (0,1)").isBetween(0.01f, 0.99f);
         Tensor[] dLogits = new Tensor[4];
         Losses.pathCrossEntropy(logits(spec, pass), label, dLogits);
         Map<String, float[]> grads = new HashMap<>();
-        Set<String> touched = graph.backward(pass, p, r, dLogits, grads);
+        Set<String> touched = graph.backward(pass, p, r, java.util.Arrays.asList(dLogits), grads);
 
         // parameters off the route get nothing; the cost embeddings and logits layers do (via L_pt)
         assertThat(touched).doesNotContain("enc2.weight", "enc2.pw1.weight").contains("lcl2.pw1.weight", "enc1.pw1.weight",
@@ -127,7 +127,7 @@ class TrainGraphGradientTest {
                 .isGreaterThanOrEqualTo((int) Math.ceil(0.9 * gvs.length));
     }
 
-    static Tensor[] logits(NetworkSpec spec, TrainGraph.Pass pass) {
+    static Tensor[] logits(NetworkSpec spec, TrainGraph.Pass<Tensor, float[]> pass) {
         Tensor[] l = new Tensor[4];
         for (int g = 0; g < 4; g++) l[g] = pass.output(spec.group(g + 1).logits());
         return l;

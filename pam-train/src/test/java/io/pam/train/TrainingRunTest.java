@@ -24,15 +24,16 @@ class TrainingRunTest {
         return TrainConfig.ci();
     }
 
-    static Trainer trainer(TrainConfig cfg, TrainingOps ops, List<String> lines, Trainer.Listener extra) {
-        return new Trainer(cfg, ops, seed -> new SyntheticBatches(seed, cfg.batch(), cfg.crop()),
+    static <T extends io.pam.net.Nchw, P> Trainer<T, P> trainer(TrainConfig cfg, TrainingOps<T, P> ops, List<String> lines,
+                                                                Trainer.Listener extra) {
+        return new Trainer<>(cfg, ops, seed -> new SyntheticBatches(seed, cfg.batch(), cfg.crop()),
                 () -> new SyntheticBatches(99, 1, cfg.crop()), new Trainer.Listener() {
                     public void line(String text) {
                         lines.add(text);
                         System.out.println(text);
                     }
 
-                    public void checkpoint(Trainer t) {
+                    public void checkpoint(Trainer<?, ?> t) {
                         if (extra != null) extra.checkpoint(t);
                     }
                 });
@@ -42,8 +43,8 @@ class TrainingRunTest {
     void allStagesLearnAndRespectTheBudget(@TempDir Path dir) throws Exception {
         TrainConfig cfg = small();
         List<String> lines = new ArrayList<>();
-        try (TrainingOps ops = TrainingBackends.resolve(cfg.backend()).open(cfg.threads())) {
-            Trainer t = trainer(cfg, ops, lines, null);
+        try (TrainingOps<?, ?> ops = TrainingBackends.resolve(cfg.backend()).open(cfg.threads())) {
+            Trainer<?, ?> t = trainer(cfg, ops, lines, null);
             t.run();
             assertThat(t.stage()).isEqualTo(Trainer.DONE);
             List<History.ValidationPoint> v = t.history().validations.stream().filter(p -> p.budget().equals("75")).toList();
@@ -86,20 +87,21 @@ class TrainingRunTest {
         TrainConfig cfg = small().with(Map.of("backend", backend, "stage1Steps", "6", "stage2Steps", "6", "stage3Steps", "4", "checkpointEvery", "2",
                 "priorImages", "4", "bnBatches", "2", "validateEvery", "0", "validationImages", "2", "logEvery", "100"));
         Path ck = dir.resolve("ck.safetensors");
-        try (TrainingOps ops = TrainingBackends.resolve(cfg.backend()).open(cfg.threads())) {
-            Trainer straight = trainer(cfg, ops, new ArrayList<>(), null);
+        try (TrainingOps<?, ?> ops = TrainingBackends.resolve(cfg.backend()).open(cfg.threads())) {
+            Trainer<?, ?> straight = trainer(cfg, ops, new ArrayList<>(), null);
             straight.run();
 
-            Trainer first = trainer(cfg, ops, new ArrayList<>(), null);
+            Trainer<?, ?> first = trainer(cfg, ops, new ArrayList<>(), null);
             first.runUntil(Trainer.PATHS, 2);
             Checkpoint.save(first, ck);
-            Trainer resumed = trainer(cfg, ops, new ArrayList<>(), null);
+            Trainer<?, ?> resumed = trainer(cfg, ops, new ArrayList<>(), null);
             Checkpoint.restore(resumed, ck);
             assertThat(resumed.stage()).isEqualTo(Trainer.PATHS);
             assertThat(resumed.step()).isEqualTo(2);
             resumed.run();
-            for (String name : straight.params.keySet())
-                assertThat(resumed.params.get(name)).as("tensor %s after resuming", name).containsExactly(straight.params.get(name));
+            Map<String, float[]> want = straight.hostParams(), got = resumed.hostParams();
+            for (String name : want.keySet())
+                assertThat(got.get(name)).as("tensor %s after resuming", name).containsExactly(want.get(name));
             assertThat(resumed.history().labels).isEqualTo(straight.history().labels);
         }
     }

@@ -1,7 +1,6 @@
 package io.pam.cpu.train;
 
 import io.pam.spi.TrainingBackend;
-import io.pam.spi.TrainingOps;
 
 /**
  * The fast CPU training kernels ({@link CpuTrainingOps}) as a provider: OpenBLAS GEMMs and
@@ -42,7 +41,7 @@ public final class CpuTrainingBackend implements TrainingBackend {
         return r;
     }
 
-    public TrainingOps open(int threads) {
+    public CpuTrainingOps open(int threads) {
         if (!isAvailable()) throw new io.pam.spi.BackendUnavailableException("cpu training backend: " + unavailableReason());
         return new CpuTrainingOps(threads);
     }

@@ -175,7 +175,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
     }
 
     @Override
-    public ConvGrads convBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx) {
+    public ConvGrads<Tensor, float[]> convBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx) {
         checkConv(x, c, w);
         int oh = c.outSize(x.h()), ow = c.outSize(x.w()), n = x.n(), p = oh * ow;
         if (dy.c() != c.outC() || dy.h() != oh || dy.w() != ow || dy.n() != n)
@@ -245,10 +245,10 @@ public final class CpuTrainingOps extends RefTrainingOps {
             dw[i] = (float) s;
         }
         if (needDx && direct) dInput.get(0, dx.data(), 0, dx.data().length);
-        return new ConvGrads(dx, dw, db);
+        return new ConvGrads<>(dx, dw, db);
     }
 
-    private ConvGrads depthwiseBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx, float[] db) {
+    private ConvGrads<Tensor, float[]> depthwiseBackward(Tensor x, Op.Conv c, float[] w, Tensor dy, boolean needDx, float[] db) {
         int h = x.h(), wd = x.w(), k = c.kernel(), C = c.outC(), n = x.n(), plane = h * wd;
         float[] dw = new float[w.length];
         parallelFor(C, ch -> {
@@ -264,7 +264,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
                     (pl % C) * k * k, k, 0f, true));
             dx = out;
         }
-        return new ConvGrads(dx, dw, db);
+        return new ConvGrads<>(dx, dw, db);
     }
 
     private static void checkConv(Tensor x, Op.Conv c, float[] w) {
@@ -349,7 +349,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
     // ---- BatchNorm --------------------------------------------------------------------------
 
     @Override
-    public BatchNormResult batchNormTrain(Tensor x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
+    public BatchNormResult<Tensor, float[]> batchNormTrain(Tensor x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar,
                                           float momentum, float eps) {
         int C = x.c(), plane = x.plane(), n = x.n();
         checkChannels("batchNormTrain", x, gamma, beta);
@@ -374,11 +374,11 @@ public final class CpuTrainingOps extends RefTrainingOps {
                 runningVar[c] = (float) ((1 - momentum) * runningVar[c] + momentum * unbiased);
             }
         });
-        return new BatchNormResult(new Tensor(n, C, x.h(), x.w(), out), mean, invStd);
+        return new BatchNormResult<>(new Tensor(n, C, x.h(), x.w(), out), mean, invStd);
     }
 
     @Override
-    public BatchNormGrads batchNormBackward(Tensor x, float[] mean, float[] invStd, float[] gamma, Tensor dy) {
+    public BatchNormGrads<Tensor, float[]> batchNormBackward(Tensor x, float[] mean, float[] invStd, float[] gamma, Tensor dy) {
         int C = x.c(), plane = x.plane(), n = x.n();
         checkChannels("batchNormBackward", x, gamma, mean);
         if (!dy.shape().equals(x.shape()) || dy.n() != n)
@@ -402,7 +402,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
             float a = (float) (scale * m), bb = (float) (-scale * sg * invStd[c]), d = (float) (-scale * sb);
             for (int i = 0; i < n; i++) bnGrad(xd, g, dx, (i * C + c) * plane, plane, mean[c], a, bb, d);
         });
-        return new BatchNormGrads(new Tensor(n, C, x.h(), x.w(), dx), dGamma, dBeta);
+        return new BatchNormGrads<>(new Tensor(n, C, x.h(), x.w(), dx), dGamma, dBeta);
     }
 
     private static void checkChannels(String op, Tensor x, float[] a, float[] b) {
@@ -490,7 +490,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
     }
 
     @Override
-    public Tensor[] channelMulBackward(Tensor x, Tensor g, Tensor dy) {
+    public List<Tensor> channelMulBackward(Tensor x, Tensor g, Tensor dy) {
         checkGate(x, g);
         sameShape("channelMulBackward", x, dy);
         float[] dx = new float[x.data().length], dg = new float[g.data().length];
@@ -499,7 +499,7 @@ public final class CpuTrainingOps extends RefTrainingOps {
             affine(dy.data(), dx, i * plane, plane, g.data()[i], 0f);
             dg[i] = (float) dot(dy.data(), x.data(), i * plane, plane);
         });
-        return new Tensor[] {new Tensor(x.n(), x.c(), x.h(), x.w(), dx), new Tensor(g.n(), g.c(), 1, 1, dg)};
+        return List.of(new Tensor(x.n(), x.c(), x.h(), x.w(), dx), new Tensor(g.n(), g.c(), 1, 1, dg));
     }
 
     private static void checkGate(Tensor x, Tensor g) {
@@ -674,14 +674,17 @@ public final class CpuTrainingOps extends RefTrainingOps {
         parallelFor(pred.n(), s -> {
             int pb = s * plane, ub = input.index(s, 4, 0, 0), i = 0;
             for (; i + L <= plane; i += L) {
-                FloatVector v = FloatVector.fromArray(S, pd, pb + i);
-                var inside = v.compare(VectorOperators.GT, 0f).and(v.compare(VectorOperators.LT, 1f));
-                FloatVector.fromArray(S, g, pb + i).mul(FloatVector.fromArray(S, xd, ub + i))
-                        .blend(0f, inside.not()).intoArray(out, pb + i);
+                // passes inside (0, 1), and outside where the gradient pulls back towards the range
+                FloatVector v = FloatVector.fromArray(S, pd, pb + i), gv = FloatVector.fromArray(S, g, pb + i);
+                var passes = v.compare(VectorOperators.GT, 0f).and(v.compare(VectorOperators.LT, 1f))
+                        .or(v.compare(VectorOperators.LE, 0f).and(gv.compare(VectorOperators.LT, 0f)))
+                        .or(v.compare(VectorOperators.GE, 1f).and(gv.compare(VectorOperators.GT, 0f)));
+                gv.mul(FloatVector.fromArray(S, xd, ub + i)).blend(0f, passes.not()).intoArray(out, pb + i);
             }
             for (; i < plane; i++) {
-                float v = pd[pb + i];
-                out[pb + i] = v > 0f && v < 1f ? g[pb + i] * xd[ub + i] : 0f;
+                float v = pd[pb + i], gi = g[pb + i];
+                boolean passes = v > 0f && v < 1f || v <= 0f && gi < 0f || v >= 1f && gi > 0f;
+                out[pb + i] = passes ? gi * xd[ub + i] : 0f;
             }
         });
         return new Tensor(pred.n(), 1, pred.h(), pred.w(), out);

@@ -35,7 +35,7 @@ import java.util.function.Supplier;
 public final class TrainingBenchmark {
     enum Kind { CONV_1X1, CONV_KXK, DEPTHWISE, BATCHNORM, ELEMENTWISE, OTHER }
 
-    private final TrainingOps ops;
+    private final TrainingOps<Tensor, float[]> ops;
     private final NetworkSpec spec;
     private final Weights weights;
     private final EnumMap<Kind, Long> nanos = new EnumMap<>(Kind.class);
@@ -43,7 +43,7 @@ public final class TrainingBenchmark {
     private final EnumMap<Kind, Long> cpuNanos = new EnumMap<>(Kind.class);
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
-    TrainingBenchmark(TrainingOps ops, NetworkSpec spec, Weights weights) {
+    TrainingBenchmark(TrainingOps<Tensor, float[]> ops, NetworkSpec spec, Weights weights) {
         this.ops = ops;
         this.spec = spec;
         this.weights = weights;
@@ -63,7 +63,7 @@ public final class TrainingBenchmark {
     }
 
     /** What the forward pass of one node keeps for its backward pass. */
-    private record Saved(Tensor convOut, TrainingOps.BatchNormResult bn, Tensor out) {}
+    private record Saved(Tensor convOut, TrainingOps.BatchNormResult<Tensor, float[]> bn, Tensor out) {}
 
     /** One forward + backward pass over the route; returns nothing, fills {@link #nanos}. */
     void step(Tensor x, Route route, double budget, Random r) {
@@ -77,7 +77,7 @@ public final class TrainingBenchmark {
                 case Op.Conv c -> {
                     Tensor z = time(convKind(c), () -> ops.conv(in.get(0), c, w(node, "weight"),
                             c.bias() ? w(node, "bias") : null));
-                    TrainingOps.BatchNormResult bn = null;
+                    TrainingOps.BatchNormResult<Tensor, float[]> bn = null;
                     Tensor y = z;
                     if (c.batchNorm()) {
                         bn = time(Kind.BATCHNORM, () -> ops.batchNormTrain(z, w(node, "bn.weight"), w(node, "bn.bias"),
@@ -121,7 +121,7 @@ public final class TrainingBenchmark {
                     }
                     Tensor d1 = dd;
                     boolean needDx = !ins.get(0).equals(NetworkSpec.INPUT);
-                    TrainingOps.ConvGrads g = time(convKind(c), () -> ops.convBackward(act.get(ins.get(0)), c, w(node, "weight"), d1, needDx));
+                    TrainingOps.ConvGrads<Tensor, float[]> g = time(convKind(c), () -> ops.convBackward(act.get(ins.get(0)), c, w(node, "weight"), d1, needDx));
                     if (needDx) flow(grad, ins.get(0), g.dx());
                 }
                 case Op.Add a -> {
@@ -146,7 +146,7 @@ public final class TrainingBenchmark {
                     flow(grad, ins.get(0), time(Kind.OTHER, () -> ops.globalAvgPoolBackward(d, src.h(), src.w())));
                 }
                 case Op.ChannelMul m -> {
-                    Tensor[] g = time(Kind.ELEMENTWISE, () -> ops.channelMulBackward(act.get(ins.get(0)), act.get(ins.get(1)), d));
+                    Tensor[] g = time(Kind.ELEMENTWISE, () -> ops.channelMulBackward(act.get(ins.get(0)), act.get(ins.get(1)), d)).toArray(Tensor[]::new);
                     flow(grad, ins.get(0), g[0]);
                     flow(grad, ins.get(1), g[1]);
                 }
@@ -201,7 +201,7 @@ public final class TrainingBenchmark {
         System.out.printf("config %s, %dx%d, batch %d, route %s, forward %.2f GMAC/sample, %d timed steps after 1 warm-up%n",
                 args.length > 4 ? args[4] : "paper", size, size, batch, route, gmacForward, steps);
         for (int threads : threadCounts) {
-            try (TrainingOps ops = backend.open(threads)) {
+            try (CpuTrainingOps ops = backend.open(threads)) {
                 TrainingBenchmark b = new TrainingBenchmark(ops, spec, weights);
                 b.step(x, route, 70, r); // warm-up (JIT, scratch buffers)
                 long[] stepNanos = new long[steps], cpuNanos = new long[steps];

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class CpuTrainingDeterminismTest {
     static final int WARM_CALLS = 3000;
-    static TrainingOps ops;
+    static TrainingOps<Tensor, float[]> ops;
 
     @BeforeAll
     static void open() {
@@ -49,8 +49,8 @@ class CpuTrainingDeterminismTest {
         Tensor x = CpuTrainingOpsTest.random(r, 2, 3, 9, 11), dy = CpuTrainingOpsTest.random(r, 2, 3, 9, 11);
         float[] gamma = CpuTrainingOpsTest.random(r, 3, 0.5, 1), beta = CpuTrainingOpsTest.random(r, 3, 0.5, 0);
         sameBeforeAndAfterWarmUp(() -> {
-            TrainingOps.BatchNormResult f = ops.batchNormTrain(x, gamma, beta, null, null, 0.1f, 1e-5f);
-            TrainingOps.BatchNormGrads g = ops.batchNormBackward(x, f.mean(), f.invStd(), gamma, dy);
+            TrainingOps.BatchNormResult<Tensor, float[]> f = ops.batchNormTrain(x, gamma, beta, null, null, 0.1f, 1e-5f);
+            TrainingOps.BatchNormGrads<Tensor, float[]> g = ops.batchNormBackward(x, f.mean(), f.invStd(), gamma, dy);
             return concat(f.y().data(), f.mean(), f.invStd(), g.dx().data(), g.dGamma(), g.dBeta());
         });
     }
@@ -62,7 +62,7 @@ class CpuTrainingDeterminismTest {
         Tensor x = CpuTrainingOpsTest.random(r, 2, 4, 12, 13), dy = CpuTrainingOpsTest.random(r, 2, 4, 12, 13);
         float[] w = CpuTrainingOpsTest.random(r, 4 * 25, 0.3, 0);
         sameBeforeAndAfterWarmUp(() -> {
-            TrainingOps.ConvGrads g = ops.convBackward(x, c, w, dy, true);
+            TrainingOps.ConvGrads<Tensor, float[]> g = ops.convBackward(x, c, w, dy, true);
             return concat(g.dw(), g.db(), g.dx().data());
         });
     }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class CpuTrainingOpsTest {
     static final double REL = 1e-4;
-    static TrainingOps fast;
+    static TrainingOps<Tensor, float[]> fast;
     static final RefTrainingOps ref = new RefTrainingOps();
 
     @BeforeAll
@@ -73,11 +73,11 @@ class CpuTrainingOpsTest {
         Tensor y = fast.conv(x, c, wt, b);
         close(what + " forward", y, ref.conv(x, c, wt, b));
         Tensor dy = random(r, n, outC, y.h(), y.w());
-        TrainingOps.ConvGrads gf = fast.convBackward(x, c, wt, dy, true), gr = ref.convBackward(x, c, wt, dy, true);
+        TrainingOps.ConvGrads<Tensor, float[]> gf = fast.convBackward(x, c, wt, dy, true), gr = ref.convBackward(x, c, wt, dy, true);
         close(what + " dx", gf.dx(), gr.dx());
         close(what + " dw", gf.dw(), gr.dw());
         close(what + " db", gf.db(), gr.db());
-        TrainingOps.ConvGrads noDx = fast.convBackward(x, c, wt, dy, false);
+        TrainingOps.ConvGrads<Tensor, float[]> noDx = fast.convBackward(x, c, wt, dy, false);
         assertThat(noDx.dx()).isNull();
         close(what + " dw without dx", noDx.dw(), gr.dw());
     }
@@ -165,7 +165,7 @@ class CpuTrainingOpsTest {
         close("accumulate", accF, accR);
         Tensor gate = random(r, 2, 3, 1, 1);
         close("channelMul", fast.channelMul(x, gate), ref.channelMul(x, gate));
-        Tensor[] cf = fast.channelMulBackward(x, gate, dy), cr = ref.channelMulBackward(x, gate, dy);
+        Tensor[] cf = fast.channelMulBackward(x, gate, dy).toArray(Tensor[]::new), cr = ref.channelMulBackward(x, gate, dy).toArray(Tensor[]::new);
         close("channelMul dx", cf[0], cr[0]);
         close("channelMul dg", cf[1], cr[1]);
         // inherited ops still answer through the fast object
@@ -259,12 +259,12 @@ class CpuTrainingOpsTest {
         var cpu = TrainingBackends.resolve("cpu");
         assertThat(cpu.isAvailable()).isTrue();
         assertThat(cpu.unavailableReason()).isEmpty();
-        try (TrainingOps ops = cpu.open(1)) {
+        try (CpuTrainingOps ops = (CpuTrainingOps) cpu.open(1)) {
             assertThat(ops.name()).isEqualTo("cpu");
             Tensor x = Tensor.zeros(1, 2, 3, 3);
             assertThat(ops.add(x, x).data()).containsOnly(0f);
         }
-        TrainingOps closed = cpu.open(1);
+        CpuTrainingOps closed = (CpuTrainingOps) cpu.open(1);
         closed.close();
         assertThatThrownBy(() -> closed.add(Tensor.zeros(1, 1, 1, 1), Tensor.zeros(1, 1, 1, 1)))
                 .isInstanceOf(IllegalStateException.class);
