@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Runs the GPU check (io.pam.cuda.tools.GpuCheck) on a GPU machine, from the repository root,
-# with the runtime and jars that scripts/prepare-gpu.sh put in .gpu (or $PAM_GPU_DIR).
-# Output goes to stdout and, when $OUT is set, to $OUT/gpu-check.log. Exit status: GpuCheck's
-# (0 pass, 1 FP32 parity failure, 2 backend unavailable, 3 error).
-# Usage: scripts/gpu-check.sh [--quick]
+# Runs the GPU checks on a GPU machine, from the repository root, with the runtime and jars that
+# scripts/prepare-gpu.sh put in .gpu (or $PAM_GPU_DIR), in this order:
+#   1. pam-cuda's JUnit tests (the GPU-only ones skip everywhere else): parity of inference and of
+#      every training op with the reference, leak checks;
+#   2. io.pam.cuda.tools.GpuCheck: inference parity over all routes, budget routing, latency at
+#      1024^2 and 2048^2, leak check;
+#   3. io.pam.train.TrainingCheck: whole-network gradient parity, optimiser steps, training
+#      samples/s at 512^2 and a short training run.
+# Output goes to stdout and, when $OUT is set, to $OUT/gpu-check.log. Exit status: 0 when all three
+# pass, else the first failure's (JUnit 1, GpuCheck/TrainingCheck: 1 parity, 2 unavailable, 3 error).
+# Usage: scripts/gpu-check.sh [--quick] [--only junit|inference|training]
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -40,6 +46,41 @@ if [ -n "${OUT:-}" ]; then mkdir -p "$OUT"; log="$OUT/gpu-check.log"; fi
   command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
 } 2>&1 | tee "$log"
-"$gpu/jre/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Xmx24g \
-  -cp "$gpu/lib/*" io.pam.cuda.tools.GpuCheck "$@" 2>&1 | grep --line-buffered -v 'Using incubator modules' | tee -a "$log"
-exit "${PIPESTATUS[0]}"
+quick=""
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick="--quick" ;;
+    --only) only="$2"; shift ;;
+    *) echo "usage: scripts/gpu-check.sh [--quick] [--only junit|inference|training]" >&2; exit 3 ;;
+  esac
+  shift
+done
+java=("$gpu/jre/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Xmx24g)
+filter() { grep --line-buffered -v 'Using incubator modules' | tee -a "$log"; }
+status=0
+results=()
+record() { # name, exit status
+  results+=("$1: exit $2")
+  if [ "$status" -eq 0 ] && [ "$2" -ne 0 ]; then status=$2; fi
+}
+
+if [ -z "$only" ] || [ "$only" = junit ]; then
+  echo "== 1. JUnit: pam-cuda tests on this GPU" | tee -a "$log"
+  cp_list="$(ls "$gpu"/lib/*.jar "$gpu"/test/assertj-core-*.jar | paste -sd: -):$gpu/test/classes"
+  "${java[@]}" -jar "$gpu"/test/junit-platform-console-standalone-*.jar execute --disable-banner \
+    --details=tree --class-path "$cp_list" --select-package io.pam.cuda 2>&1 | filter
+  record junit "${PIPESTATUS[0]}"
+fi
+if [ -z "$only" ] || [ "$only" = inference ]; then
+  echo "== 2. GpuCheck: inference" | tee -a "$log"
+  "${java[@]}" -cp "$gpu/lib/*" io.pam.cuda.tools.GpuCheck $quick 2>&1 | filter
+  record inference "${PIPESTATUS[0]}"
+fi
+if [ -z "$only" ] || [ "$only" = training ]; then
+  echo "== 3. TrainingCheck: training on cuda" | tee -a "$log"
+  "${java[@]}" -cp "$gpu/lib/*" io.pam.train.TrainingCheck --backend cuda $quick 2>&1 | filter
+  record training "${PIPESTATUS[0]}"
+fi
+echo "== gpu-check: ${results[*]}" | tee -a "$log"
+exit "$status"
