@@ -8,7 +8,8 @@ import io.pam.spi.TrainingOps;
  * Training kernels on the GPU (cuDNN convolutions and NVRTC kernels, found on the machine at run
  * time like the inference backend): activations, parameters, gradients and optimiser state stay
  * in device memory. Ranked above the CPU kernels (50) and the reference (0). The device is
- * {@code pam.cuda.device} (default 0).
+ * {@code pam.cuda.device} (default 0); {@code -Dpam.cuda.syncEachOp=true} makes every op wait for
+ * the device, so an asynchronous fault names the op that caused it (debugging; slow).
  */
 public final class CudaTrainingBackend implements TrainingBackend {
     @Override
@@ -41,6 +42,6 @@ public final class CudaTrainingBackend implements TrainingBackend {
     public TrainingOps<?, ?> open(int threads) {
         String why = unavailableReason();
         if (!why.isEmpty()) throw new BackendUnavailableException("CUDA training backend is not available: " + why);
-        return new CudaTrainingOps(CudaContext.open(CudaSettings.fromSystemProperties().device()));
+        return new CudaTrainingOps(CudaContext.open(CudaSettings.fromSystemProperties().device()), Boolean.getBoolean("pam.cuda.syncEachOp"));
     }
 }

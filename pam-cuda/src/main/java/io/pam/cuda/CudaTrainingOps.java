@@ -42,6 +42,8 @@ import java.util.Map;
 final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
     /** More distinct convolution shapes than a training loop has: the cache is then rebuilt. */
     private static final int MAX_CONV_PLANS = 1024;
+    /** Algorithms needing more cuDNN workspace than this are skipped (FFT variants on large maps). */
+    static final long WORKSPACE_LIMIT_BYTES = 512L << 20;
 
     private final CudaContext context;
     private final Arena arena = Arena.ofShared();
@@ -59,16 +61,24 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
     private Arena stagingArena;
     private MemorySegment staging;
     private boolean closed;
+    private final boolean syncEach;
 
-    CudaTrainingOps(CudaContext context) {
+    /**
+     * Opens the ops on a device.
+     *
+     * @param syncEach synchronise after every kernel and cuDNN call, so an asynchronous device
+     *                 fault is reported naming the op that caused it (debugging and tests; slow)
+     */
+    CudaTrainingOps(CudaContext context, boolean syncEach) {
         this.context = context;
+        this.syncEach = syncEach;
         context.makeCurrent();
         one = arena.allocateFrom(JAVA_FLOAT, 1f);
         zero = arena.allocateFrom(JAVA_FLOAT, 0f);
         long handle = 0;
         try {
             handle = Cudnn.createHandle();
-            kernels = new TrainingKernels(context.arch());
+            kernels = new TrainingKernels(context.arch(), syncEach);
         } catch (RuntimeException e) {
             if (handle != 0) {
                 try {
@@ -322,15 +332,21 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
             int algo = a.algos[a.index];
             try {
                 if (a.bytes < 0) a.bytes = query.bytes(algo);
+                if (a.bytes > WORKSPACE_LIMIT_BYTES)
+                    throw new CudaException("algorithm " + algo + " wants " + (a.bytes >> 20) + " MiB of workspace (limit "
+                            + (WORKSPACE_LIMIT_BYTES >> 20) + " MiB)");
                 ensureWorkspace(a.bytes);
                 call.run(algo, workspace, a.bytes);
-                return;
             } catch (CudaException e) {
                 if (first == null) first = e;
                 else first.addSuppressed(e);
                 a.index++;
                 a.bytes = -1;
+                continue;
             }
+            // outside the try: a fault on the device is not a reason to try another algorithm
+            if (syncEach) TrainingKernels.checkpoint(what + " (cuDNN algorithm " + algo + ")");
+            return;
         }
         a.index = 0;
         throw new CudaException(what + ": every cuDNN algorithm failed; first: " + (first == null ? "none ranked" : first.getMessage()), first);

@@ -363,8 +363,16 @@ final class TrainingKernels implements AutoCloseable {
     private final MemorySegment values = arena.allocate(8L * MAX_ARGS, 8);
     private final MemorySegment params = arena.allocate(ADDRESS, MAX_ARGS);
 
-    /** Compiles (once per process and architecture) and loads the kernels into the current context. */
-    TrainingKernels(int arch) {
+    /** Debugging: wait for every kernel, so an asynchronous fault is reported with the kernel's name. */
+    private final boolean syncEach;
+
+    /**
+     * Compiles (once per process and architecture) and loads the kernels into the current context.
+     *
+     * @param syncEach synchronise after every launch (debugging; slow)
+     */
+    TrainingKernels(int arch, boolean syncEach) {
+        this.syncEach = syncEach;
         byte[] image = IMAGES.computeIfAbsent(arch, a -> Nvrtc.compile(SOURCE, "pam_training_kernels.cu", a, List.of("--fmad=false")));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment img = a.allocate(image.length + 1L, 16);
@@ -399,6 +407,16 @@ final class TrainingKernels implements AutoCloseable {
             }
         }
         CuDriver.launch(function(name), (int) blocks, 1, 1, THREADS, 1, 1, 0, params.address(), name);
+        if (syncEach) checkpoint(name);
+    }
+
+    /** Waits for the device; a fault of the work just queued is reported naming it. */
+    static void checkpoint(String what) {
+        try {
+            Cudart.synchronize();
+        } catch (CudaException e) {
+            throw new CudaException(what + " failed on the device: " + e.getMessage(), e);
+        }
     }
 
     /** A grid-stride launch over {@code n} elements (nothing to do for n = 0). */
