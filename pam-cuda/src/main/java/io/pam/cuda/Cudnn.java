@@ -88,21 +88,27 @@ final class Cudnn {
     private static final MethodHandle CONV_BIAS_ACT = downcall("cudnnConvolutionBiasActivationForward", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    // backward (cudnn_cnn.h): same argument order as the forward ones, roles of the tensors swapped
-    private static final MethodHandle GET_BWD_DATA_ALGO_V7 = downcall("cudnnGetConvolutionBackwardDataAlgorithm_v7",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle BWD_DATA_WORKSPACE_SIZE = downcall("cudnnGetConvolutionBackwardDataWorkspaceSize",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
-    private static final MethodHandle CONV_BWD_DATA = downcall("cudnnConvolutionBackwardData", FunctionDescriptor.of(JAVA_INT,
-            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
-            JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle GET_BWD_FILTER_ALGO_V7 = downcall("cudnnGetConvolutionBackwardFilterAlgorithm_v7",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle BWD_FILTER_WORKSPACE_SIZE = downcall("cudnnGetConvolutionBackwardFilterWorkspaceSize",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
-    private static final MethodHandle CONV_BWD_FILTER = downcall("cudnnConvolutionBackwardFilter", FunctionDescriptor.of(JAVA_INT,
-            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
-            JAVA_LONG, JAVA_LONG));
+    /**
+     * The backward-convolution calls (training only), bound on first use so that a cuDNN lacking
+     * them cannot break inference. Same argument order as the forward ones, the tensors' roles swapped.
+     */
+    private static final class Bwd {
+        private static final MethodHandle GET_BWD_DATA_ALGO_V7 = downcall("cudnnGetConvolutionBackwardDataAlgorithm_v7",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+        private static final MethodHandle BWD_DATA_WORKSPACE_SIZE = downcall("cudnnGetConvolutionBackwardDataWorkspaceSize",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
+        private static final MethodHandle CONV_BWD_DATA = downcall("cudnnConvolutionBackwardData", FunctionDescriptor.of(JAVA_INT,
+                JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
+                JAVA_LONG, JAVA_LONG));
+        private static final MethodHandle GET_BWD_FILTER_ALGO_V7 = downcall("cudnnGetConvolutionBackwardFilterAlgorithm_v7",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+        private static final MethodHandle BWD_FILTER_WORKSPACE_SIZE = downcall("cudnnGetConvolutionBackwardFilterWorkspaceSize",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
+        private static final MethodHandle CONV_BWD_FILTER = downcall("cudnnConvolutionBackwardFilter", FunctionDescriptor.of(JAVA_INT,
+                JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
+                JAVA_LONG, JAVA_LONG));
+    }
+
     private static final MethodHandle CREATE_ACTIVATION = downcall("cudnnCreateActivationDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SET_ACTIVATION = downcall("cudnnSetActivationDescriptor",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_DOUBLE));
@@ -304,7 +310,7 @@ final class Cudnn {
             int max = 16;
             MemorySegment n = a.allocate(JAVA_INT);
             MemorySegment perf = a.allocate(ALGO_PERF, max);
-            check((int) GET_BWD_DATA_ALGO_V7.invokeExact(handle, w, dy, conv, dx, max, n, perf), "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+            check((int) Bwd.GET_BWD_DATA_ALGO_V7.invokeExact(handle, w, dy, conv, dx, max, n, perf), "cudnnGetConvolutionBackwardDataAlgorithm_v7");
             return readPerf(perf, n.get(JAVA_INT, 0));
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -314,7 +320,7 @@ final class Cudnn {
     static long backwardDataWorkspaceSize(long handle, long w, long dy, long conv, long dx, int algo) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(JAVA_LONG);
-            check((int) BWD_DATA_WORKSPACE_SIZE.invokeExact(handle, w, dy, conv, dx, algo, s),
+            check((int) Bwd.BWD_DATA_WORKSPACE_SIZE.invokeExact(handle, w, dy, conv, dx, algo, s),
                     "cudnnGetConvolutionBackwardDataWorkspaceSize(algo " + algo + ")");
             return s.get(JAVA_LONG, 0);
         } catch (Throwable t) {
@@ -326,7 +332,7 @@ final class Cudnn {
     static void convolutionBackwardData(long handle, MemorySegment alpha, long w, long wPtr, long dy, long dyPtr, long conv, int algo,
                                         long ws, long wsBytes, MemorySegment beta, long dx, long dxPtr) {
         try {
-            check((int) CONV_BWD_DATA.invokeExact(handle, alpha, w, wPtr, dy, dyPtr, conv, algo, ws, wsBytes, beta, dx, dxPtr),
+            check((int) Bwd.CONV_BWD_DATA.invokeExact(handle, alpha, w, wPtr, dy, dyPtr, conv, algo, ws, wsBytes, beta, dx, dxPtr),
                     "cudnnConvolutionBackwardData(algo " + algo + ")");
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -339,7 +345,7 @@ final class Cudnn {
             int max = 16;
             MemorySegment n = a.allocate(JAVA_INT);
             MemorySegment perf = a.allocate(ALGO_PERF, max);
-            check((int) GET_BWD_FILTER_ALGO_V7.invokeExact(handle, x, dy, conv, dw, max, n, perf),
+            check((int) Bwd.GET_BWD_FILTER_ALGO_V7.invokeExact(handle, x, dy, conv, dw, max, n, perf),
                     "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
             return readPerf(perf, n.get(JAVA_INT, 0));
         } catch (Throwable t) {
@@ -350,7 +356,7 @@ final class Cudnn {
     static long backwardFilterWorkspaceSize(long handle, long x, long dy, long conv, long dw, int algo) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(JAVA_LONG);
-            check((int) BWD_FILTER_WORKSPACE_SIZE.invokeExact(handle, x, dy, conv, dw, algo, s),
+            check((int) Bwd.BWD_FILTER_WORKSPACE_SIZE.invokeExact(handle, x, dy, conv, dw, algo, s),
                     "cudnnGetConvolutionBackwardFilterWorkspaceSize(algo " + algo + ")");
             return s.get(JAVA_LONG, 0);
         } catch (Throwable t) {
@@ -362,7 +368,7 @@ final class Cudnn {
     static void convolutionBackwardFilter(long handle, MemorySegment alpha, long x, long xPtr, long dy, long dyPtr, long conv, int algo,
                                           long ws, long wsBytes, MemorySegment beta, long dw, long dwPtr) {
         try {
-            check((int) CONV_BWD_FILTER.invokeExact(handle, alpha, x, xPtr, dy, dyPtr, conv, algo, ws, wsBytes, beta, dw, dwPtr),
+            check((int) Bwd.CONV_BWD_FILTER.invokeExact(handle, alpha, x, xPtr, dy, dyPtr, conv, algo, ws, wsBytes, beta, dw, dwPtr),
                     "cudnnConvolutionBackwardFilter(algo " + algo + ")");
         } catch (Throwable t) {
             throw Native.rethrow(t);
