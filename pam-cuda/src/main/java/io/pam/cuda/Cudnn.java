@@ -88,6 +88,27 @@ final class Cudnn {
     private static final MethodHandle CONV_BIAS_ACT = downcall("cudnnConvolutionBiasActivationForward", FunctionDescriptor.of(JAVA_INT,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    /**
+     * The backward-convolution calls (training only), bound on first use so that a cuDNN lacking
+     * them cannot break inference. Same argument order as the forward ones, the tensors' roles swapped.
+     */
+    private static final class Bwd {
+        private static final MethodHandle GET_BWD_DATA_ALGO_V7 = downcall("cudnnGetConvolutionBackwardDataAlgorithm_v7",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+        private static final MethodHandle BWD_DATA_WORKSPACE_SIZE = downcall("cudnnGetConvolutionBackwardDataWorkspaceSize",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
+        private static final MethodHandle CONV_BWD_DATA = downcall("cudnnConvolutionBackwardData", FunctionDescriptor.of(JAVA_INT,
+                JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
+                JAVA_LONG, JAVA_LONG));
+        private static final MethodHandle GET_BWD_FILTER_ALGO_V7 = downcall("cudnnGetConvolutionBackwardFilterAlgorithm_v7",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+        private static final MethodHandle BWD_FILTER_WORKSPACE_SIZE = downcall("cudnnGetConvolutionBackwardFilterWorkspaceSize",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
+        private static final MethodHandle CONV_BWD_FILTER = downcall("cudnnConvolutionBackwardFilter", FunctionDescriptor.of(JAVA_INT,
+                JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
+                JAVA_LONG, JAVA_LONG));
+    }
+
     private static final MethodHandle CREATE_ACTIVATION = downcall("cudnnCreateActivationDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SET_ACTIVATION = downcall("cudnnSetActivationDescriptor",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_DOUBLE));
@@ -274,6 +295,81 @@ final class Cudnn {
         try {
             check((int) CONV_FORWARD.invokeExact(handle, alpha, x, xPtr, w, wPtr, conv, algo, ws, wsBytes, beta, y, yPtr),
                     "cudnnConvolutionForward");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * cuDNN's heuristic ranking of backward-data algorithms (no GPU work), best first. The perf
+     * struct has the forward one's layout ({@link #ALGO_PERF}); algo numbers are
+     * cudnnConvolutionBwdDataAlgo_t (0 = ALGO_0, general).
+     */
+    static List<AlgoPerf> backwardDataAlgorithms(long handle, long w, long dy, long conv, long dx) {
+        try (Arena a = Arena.ofConfined()) {
+            int max = 16;
+            MemorySegment n = a.allocate(JAVA_INT);
+            MemorySegment perf = a.allocate(ALGO_PERF, max);
+            check((int) Bwd.GET_BWD_DATA_ALGO_V7.invokeExact(handle, w, dy, conv, dx, max, n, perf), "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+            return readPerf(perf, n.get(JAVA_INT, 0));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    static long backwardDataWorkspaceSize(long handle, long w, long dy, long conv, long dx, int algo) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(JAVA_LONG);
+            check((int) Bwd.BWD_DATA_WORKSPACE_SIZE.invokeExact(handle, w, dy, conv, dx, algo, s),
+                    "cudnnGetConvolutionBackwardDataWorkspaceSize(algo " + algo + ")");
+            return s.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** {@code dx = alpha * conv^T(dy, w) + beta * dx}; alpha and beta point at host floats. */
+    static void convolutionBackwardData(long handle, MemorySegment alpha, long w, long wPtr, long dy, long dyPtr, long conv, int algo,
+                                        long ws, long wsBytes, MemorySegment beta, long dx, long dxPtr) {
+        try {
+            check((int) Bwd.CONV_BWD_DATA.invokeExact(handle, alpha, w, wPtr, dy, dyPtr, conv, algo, ws, wsBytes, beta, dx, dxPtr),
+                    "cudnnConvolutionBackwardData(algo " + algo + ")");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** Heuristic ranking of backward-filter algorithms (cudnnConvolutionBwdFilterAlgo_t, 0 = ALGO_0, general). */
+    static List<AlgoPerf> backwardFilterAlgorithms(long handle, long x, long dy, long conv, long dw) {
+        try (Arena a = Arena.ofConfined()) {
+            int max = 16;
+            MemorySegment n = a.allocate(JAVA_INT);
+            MemorySegment perf = a.allocate(ALGO_PERF, max);
+            check((int) Bwd.GET_BWD_FILTER_ALGO_V7.invokeExact(handle, x, dy, conv, dw, max, n, perf),
+                    "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
+            return readPerf(perf, n.get(JAVA_INT, 0));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    static long backwardFilterWorkspaceSize(long handle, long x, long dy, long conv, long dw, int algo) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(JAVA_LONG);
+            check((int) Bwd.BWD_FILTER_WORKSPACE_SIZE.invokeExact(handle, x, dy, conv, dw, algo, s),
+                    "cudnnGetConvolutionBackwardFilterWorkspaceSize(algo " + algo + ")");
+            return s.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** {@code dw = alpha * (dy correlated with x) + beta * dw}. */
+    static void convolutionBackwardFilter(long handle, MemorySegment alpha, long x, long xPtr, long dy, long dyPtr, long conv, int algo,
+                                          long ws, long wsBytes, MemorySegment beta, long dw, long dwPtr) {
+        try {
+            check((int) Bwd.CONV_BWD_FILTER.invokeExact(handle, alpha, x, xPtr, dy, dyPtr, conv, algo, ws, wsBytes, beta, dw, dwPtr),
+                    "cudnnConvolutionBackwardFilter(algo " + algo + ")");
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -67,6 +67,11 @@ final class Nvrtc {
      * @return the image to hand to cuModuleLoadData (NUL-terminated for PTX)
      */
     static byte[] compile(String source, String name, int arch) {
+        return compile(source, name, arch, List.of());
+    }
+
+    /** As {@link #compile(String, String, int)}, with extra NVRTC options (e.g. {@code --fmad=false}). */
+    static byte[] compile(String source, String name, int arch, List<String> extraOptions) {
         int[] archs = supportedArchs();
         boolean exact = false;
         int best = -1;
@@ -77,7 +82,8 @@ final class Nvrtc {
         if (best < 0) throw new CudaException("NVRTC " + version() + " cannot generate code for compute capability "
                 + arch / 10 + "." + arch % 10 + " (supports " + java.util.Arrays.toString(archs) + ")");
         String archOpt = exact ? "--gpu-architecture=sm_" + arch : "--gpu-architecture=compute_" + best;
-        List<String> options = List.of(archOpt, "--std=c++17");
+        List<String> options = new java.util.ArrayList<>(List.of(archOpt, "--std=c++17"));
+        options.addAll(extraOptions);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment progOut = a.allocate(JAVA_LONG);
             check((int) CREATE_PROGRAM.invokeExact(progOut, a.allocateFrom(source), a.allocateFrom(name), 0,
