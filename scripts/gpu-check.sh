@@ -69,7 +69,7 @@ if [ -z "$only" ] || [ "$only" = junit ]; then
   echo "== 1. JUnit: pam-cuda tests on this GPU" | tee -a "$log"
   cp_list="$(ls "$gpu"/lib/*.jar "$gpu"/test/assertj-core-*.jar | paste -sd: -):$gpu/test/classes"
   "${java[@]}" -jar "$gpu"/test/junit-platform-console-standalone-*.jar execute --disable-banner \
-    --details=tree --class-path "$cp_list" --select-package io.pam.cuda 2>&1 | filter
+    --details=tree --include-engine=junit-jupiter --class-path "$cp_list" --select-package io.pam.cuda 2>&1 | filter
   record junit "${PIPESTATUS[0]}"
 fi
 if [ -z "$only" ] || [ "$only" = inference ]; then

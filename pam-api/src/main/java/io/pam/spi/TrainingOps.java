@@ -203,6 +203,12 @@ public interface TrainingOps<T extends Nchw, P> extends AutoCloseable {
      */
     Scope scope();
 
+    /**
+     * Waits until all work queued by earlier calls has finished (a device backend runs ops
+     * asynchronously). Only needed to time ops one by one; results are always ordered.
+     */
+    default void synchronize() {}
+
     /** A region of temporary results; see {@link #scope()}. */
     interface Scope extends AutoCloseable {
         @Override

@@ -810,6 +810,12 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
                 s.adaptive() ? 1 : 0, s.eps(), (long) p.length());
     }
 
+    @Override
+    public void synchronize() {
+        begin();
+        Cudart.synchronize();
+    }
+
     // ---- closing --------------------------------------------------------------------------
 
     @Override
