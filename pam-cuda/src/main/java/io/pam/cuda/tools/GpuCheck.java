@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * network with the plain-Java reference (16 routes, 2 sizes, several engine settings);
  * budget-routed runs; inference speed at 1024 and 2048 (routes 1111, 1011, 0000, FP32 and
  * TF32, with the upload/network/download phases of run()); a leak check ({@link LeakCheck});
- * training (not implemented on the GPU yet). Exit status 0 when FP32 parity and the leak check
+ * training: see {@code io.pam.train.TrainingCheck} (pam-train), which scripts/gpu-check.sh runs next. Exit status 0 when FP32 parity and the leak check
  * hold, 1 when either fails, 2 when the backend is unavailable, 3 on an unexpected error.
  *
  * <p>Usage: {@code GpuCheck [--quick]} ({@code --quick}: parity and 1024 only).
@@ -121,8 +121,7 @@ public final class GpuCheck {
         }
 
         System.out.println("\n== training ==");
-        System.out.println("training samples/s: not yet (no training kernels on the GPU: forward with saved activations, backward, optimiser)");
-        summary.add("training: not yet");
+        System.out.println("training: checked by io.pam.train.TrainingCheck (pam-train; step 3 of scripts/gpu-check.sh)");
         System.out.printf(Locale.ROOT, "%nGPU check took %.1f s%n", (System.nanoTime() - start) / 1e9);
     }
 
