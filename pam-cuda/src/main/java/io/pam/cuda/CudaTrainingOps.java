@@ -30,7 +30,9 @@ import java.util.Map;
  * scope gives its blocks back to the pool, so a training loop that opens one scope per step
  * reaches a steady state without cudaMalloc/cudaFree. Vectors made by {@link #fromHost} and
  * {@link #zeros} live until {@link #release} or {@link #close()}. Closing the ops frees every
- * block (pool included), the cuDNN handle, the descriptors and the kernel module.
+ * block (pool included), the cuDNN handle, the descriptors and the kernel module. Host copies
+ * (upload, download, fromHost, toHost, write) are synchronous and go through one page-locked
+ * staging buffer, grown as needed and freed on close.
  *
  * <p>Convolution descriptors and algorithm choices are cached per (op, batch shape); one cuDNN
  * workspace buffer is grown as needed. An algorithm cuDNN ranks first but then refuses
