@@ -19,15 +19,27 @@ public final class Losses {
     /** A loss value and its gradient w.r.t. the alpha it was computed on. */
     public record Value(double loss, Tensor grad) {}
 
-    /** Number of unknown pixels in the batch. */
+    /** Number of unknown pixels in the batch (per-image sums, added in image order). */
     static double unknownCount(Tensor input) {
-        double c = 0;
         int plane = input.plane();
-        for (int n = 0; n < input.n(); n++) {
+        return sumInOrder(input.n(), n -> {
+            double c = 0;
             int b = input.index(n, 4, 0, 0);
             for (int i = 0; i < plane; i++) c += input.data()[b + i];
-        }
-        return c;
+            return c;
+        });
+    }
+
+    /**
+     * {@code sum_n perImage(n)} with the images computed in parallel and their results added in
+     * image order, so the value does not depend on the thread count.
+     */
+    static double sumInOrder(int images, java.util.function.IntToDoubleFunction perImage) {
+        double[] parts = new double[images];
+        java.util.stream.IntStream.range(0, images).parallel().forEach(n -> parts[n] = perImage.applyAsDouble(n));
+        double total = 0;
+        for (double v : parts) total += v;
+        return total;
     }
 
     /** {@code L1 = sum u |a - gt| / (sum u + 1e-8)}. */
@@ -69,20 +81,23 @@ public final class Losses {
 
     /** {@code sum u rho(a - target) / (sum u + 1e-8)} and its gradient w.r.t. {@code a}. */
     private static Value unknownWeighted(Tensor alpha, Tensor target, Tensor input, Distance rho) {
-        double cnt = unknownCount(input) + EPS, sum = 0;
+        double cnt = unknownCount(input) + EPS;
         Tensor grad = Tensor.zeros(alpha.n(), 1, alpha.h(), alpha.w());
         int plane = alpha.plane();
-        for (int n = 0; n < alpha.n(); n++) {
+        float[] a = alpha.data(), t = target.data(), in = input.data(), g = grad.data();
+        double sum = sumInOrder(alpha.n(), n -> {
             int ab = alpha.index(n, 0, 0, 0), ub = input.index(n, 4, 0, 0);
+            double s = 0;
             for (int i = 0; i < plane; i++) {
-                float u = input.data()[ub + i];
+                float u = in[ub + i];
                 if (u == 0) continue;
-                double d = alpha.data()[ab + i] - target.data()[ab + i];
+                double d = a[ab + i] - t[ab + i];
                 double r = rho.of(d);
-                sum += u * r;
-                grad.data()[ab + i] = (float) (rho.weightedSlope(u, d, r) / cnt);
+                s += u * r;
+                g[ab + i] = (float) (rho.weightedSlope(u, d, r) / cnt);
             }
-        }
+            return s;
+        });
         return new Value(sum / cnt, grad);
     }
 
@@ -92,24 +107,36 @@ public final class Losses {
      * ImageNet std, over unknown pixels, normalised by {@code 3 * count}.
      */
     public static Value composition(Tensor alpha, Tensor fg, Tensor bg, Tensor input) {
-        double cnt = 3 * unknownCount(input) + EPS, sum = 0;
+        double cnt = 3 * unknownCount(input) + EPS;
         Tensor grad = Tensor.zeros(alpha.n(), 1, alpha.h(), alpha.w());
         int plane = alpha.plane();
-        for (int n = 0; n < alpha.n(); n++) {
+        float[] al = alpha.data(), f = fg.data(), bk = bg.data(), in = input.data(), g = grad.data();
+        double i0 = 1 / RGB_STD[0], i1 = 1 / RGB_STD[1], i2 = 1 / RGB_STD[2];
+        double sum = sumInOrder(alpha.n(), n -> {
             int ab = alpha.index(n, 0, 0, 0), ub = input.index(n, 4, 0, 0);
-            for (int ch = 0; ch < 3; ch++) {
-                int cb = fg.index(n, ch, 0, 0), ib = input.index(n, ch, 0, 0);
-                double inv = 1 / RGB_STD[ch];
-                for (int i = 0; i < plane; i++) {
-                    float u = input.data()[ub + i];
-                    if (u == 0) continue;
-                    double a = alpha.data()[ab + i], f = fg.data()[cb + i], b = bg.data()[cb + i];
-                    double d = (f * a + b * (1 - a) - input.data()[ib + i]) * inv;
-                    sum += u * Math.abs(d);
-                    grad.data()[ab + i] += (float) (u * Math.signum(d) * inv * (f - b) / cnt);
-                }
+            int c0 = fg.index(n, 0, 0, 0), c1 = c0 + plane, c2 = c1 + plane;
+            int x0 = input.index(n, 0, 0, 0), x1 = x0 + plane, x2 = x1 + plane;
+            // one pass over the pixels, the three channels' sums kept apart and added at the end
+            double s0 = 0, s1 = 0, s2 = 0;
+            for (int i = 0; i < plane; i++) {
+                float u = in[ub + i];
+                if (u == 0) continue;
+                double a = al[ab + i];
+                double f0 = f[c0 + i], b0 = bk[c0 + i], d0 = (f0 * a + b0 * (1 - a) - in[x0 + i]) * i0;
+                double f1 = f[c1 + i], b1 = bk[c1 + i], d1 = (f1 * a + b1 * (1 - a) - in[x1 + i]) * i1;
+                double f2 = f[c2 + i], b2 = bk[c2 + i], d2 = (f2 * a + b2 * (1 - a) - in[x2 + i]) * i2;
+                s0 += u * Math.abs(d0);
+                s1 += u * Math.abs(d1);
+                s2 += u * Math.abs(d2);
+                // the gradient summed over the channels in float, in channel order (as before)
+                float gi = 0f;
+                gi += (float) (u * Math.signum(d0) * i0 * (f0 - b0) / cnt);
+                gi += (float) (u * Math.signum(d1) * i1 * (f1 - b1) / cnt);
+                gi += (float) (u * Math.signum(d2) * i2 * (f2 - b2) / cnt);
+                g[ab + i] = gi;
             }
-        }
+            return s0 + s1 + s2;
+        });
         return new Value(sum / cnt, grad);
     }
 
@@ -124,35 +151,31 @@ public final class Losses {
         if (h % (1 << LAP_LEVELS) != 0 || w % (1 << LAP_LEVELS) != 0)
             throw new IllegalArgumentException("Laplacian loss needs H and W divisible by 32, got " + h + "x" + w);
         Tensor grad = Tensor.zeros(alpha.n(), 1, h, w);
-        // the normalisation is over the whole batch per level: sum the masks first
-        double[] maskSums = new double[LAP_LEVELS];
-        double[][] masks = new double[alpha.n()][];
-        for (int n = 0; n < alpha.n(); n++) {
-            masks[n] = new double[plane];
-            int ub = input.index(n, 4, 0, 0);
-            for (int i = 0; i < plane; i++) masks[n][i] = input.data()[ub + i];
-            int lh = h, lw = w;
-            double[] m = masks[n];
-            for (int l = 0; l < LAP_LEVELS; l++) {
-                for (double v : m) maskSums[l] += v;
-                m = Pyramid.down(m, lh, lw);
-                lh /= 2;
-                lw /= 2;
-            }
-        }
-        // images are independent: one task each (the per-image sums are added in order, so the
-        // result does not depend on the thread count)
-        double[] perImage = new double[alpha.n()];
+        float[] in = input.data(), a = alpha.data(), t = gt.data(), g = grad.data();
+        // the normalisation is over the whole batch per level: the sums of the subsampled masks
+        // ([::2^l, ::2^l] of the unknown channel), per image in parallel, added in image order
+        double[][] perImageSums = new double[alpha.n()][LAP_LEVELS];
         java.util.stream.IntStream.range(0, alpha.n()).parallel().forEach(n -> {
-            double[] d = new double[plane];
-            int ab = alpha.index(n, 0, 0, 0);
-            for (int i = 0; i < plane; i++) d[i] = alpha.data()[ab + i] - gt.data()[ab + i];
-            double[] g = new double[plane];
-            perImage[n] = Pyramid.maskedLoss(d, masks[n], h, w, maskSums, g);
-            for (int i = 0; i < plane; i++) grad.data()[ab + i] = (float) g[i];
+            int ub = input.index(n, 4, 0, 0);
+            for (int l = 0; l < LAP_LEVELS; l++) {
+                double s = 0;
+                for (int r = 0; r < h >> l; r++)
+                    for (int c = 0; c < w >> l; c++) s += in[ub + (r << l) * w + (c << l)];
+                perImageSums[n][l] = s;
+            }
         });
-        double total = 0;
-        for (double v : perImage) total += v;
+        double[] maskSums = new double[LAP_LEVELS];
+        for (double[] s : perImageSums) for (int l = 0; l < LAP_LEVELS; l++) maskSums[l] += s[l];
+        // images are independent: one task each, in the thread's reused workspace
+        double total = sumInOrder(alpha.n(), n -> {
+            Pyramid.Workspace ws = Pyramid.Workspace.forThread(h, w, LAP_LEVELS);
+            int ab = alpha.index(n, 0, 0, 0);
+            double[] d = ws.c[0];
+            for (int i = 0; i < plane; i++) d[i] = a[ab + i] - t[ab + i];
+            double loss = Pyramid.maskedLoss(ws, in, input.index(n, 4, 0, 0), maskSums);
+            for (int i = 0; i < plane; i++) g[ab + i] = (float) d[i];
+            return loss;
+        });
         return new Value(total, grad);
     }
 
