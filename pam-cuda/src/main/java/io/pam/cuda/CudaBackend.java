@@ -11,27 +11,7 @@ import io.pam.spi.EngineOptions;
  * machine at run time (see {@code docs/cuda.md} for where it looks). Constructing it loads
  * nothing; {@link #isAvailable()} probes once per process and never throws.
  */
-public final class CudaBackend implements Backend {
-    @Override
-    public String name() {
-        return "cuda";
-    }
-
-    @Override
-    public int priority() {
-        return 100;
-    }
-
-    @Override
-    public boolean isAvailable() {
-        return CudaProbe.unavailableReason().isEmpty();
-    }
-
-    @Override
-    public String unavailableReason() {
-        return CudaProbe.unavailableReason();
-    }
-
+public final class CudaBackend extends CudaProvider implements Backend {
     /** Opens an engine with settings from the {@code pam.cuda.*} system properties. */
     @Override
     public CudaEngine open(NetworkSpec spec, Weights weights, EngineOptions options) {

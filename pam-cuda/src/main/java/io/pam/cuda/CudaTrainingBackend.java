@@ -11,27 +11,7 @@ import io.pam.spi.TrainingOps;
  * {@code pam.cuda.device} (default 0); {@code -Dpam.cuda.syncEachOp=true} makes every op wait for
  * the device, so an asynchronous fault names the op that caused it (debugging; slow).
  */
-public final class CudaTrainingBackend implements TrainingBackend {
-    @Override
-    public String name() {
-        return "cuda";
-    }
-
-    @Override
-    public int priority() {
-        return 100;
-    }
-
-    @Override
-    public boolean isAvailable() {
-        return CudaProbe.unavailableReason().isEmpty();
-    }
-
-    @Override
-    public String unavailableReason() {
-        return CudaProbe.unavailableReason();
-    }
-
+public final class CudaTrainingBackend extends CudaProvider implements TrainingBackend {
     /**
      * Opens the kernels on the configured device; {@code threads} is ignored (the GPU does the work).
      *
