@@ -8,7 +8,8 @@
 #   3. io.pam.train.TrainingCheck: whole-network gradient parity, optimiser steps, training
 #      samples/s at 512^2 and a short training run.
 # Output goes to stdout and, when $OUT is set, to $OUT/gpu-check.log. Exit status: 0 when all three
-# pass, else the first failure's (JUnit 1, GpuCheck/TrainingCheck: 1 parity, 2 unavailable, 3 error).
+# pass, else the first failure's (JUnit 1, GpuCheck/TrainingCheck: 1 parity, 2 unavailable, 3 error;
+# 124: a step ran past $PAM_GPU_STEP_LIMIT seconds, default 240).
 # Usage: scripts/gpu-check.sh [--quick] [--only junit|inference|training]
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,6 +49,8 @@ if [ -n "${OUT:-}" ]; then mkdir -p "$OUT"; log="$OUT/gpu-check.log"; fi
 } 2>&1 | tee "$log"
 quick=""
 only=""
+# each step ends after this many seconds (status 124), so one hang cannot eat the whole GPU budget
+step_limit="${PAM_GPU_STEP_LIMIT:-240}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick="--quick" ;;
@@ -68,18 +71,23 @@ record() { # name, exit status
 if [ -z "$only" ] || [ "$only" = junit ]; then
   echo "== 1. JUnit: pam-cuda tests on this GPU" | tee -a "$log"
   cp_list="$(ls "$gpu"/lib/*.jar "$gpu"/test/assertj-core-*.jar | paste -sd: -):$gpu/test/classes"
-  "${java[@]}" -jar "$gpu"/test/junit-platform-console-standalone-*.jar execute --disable-banner \
-    --details=tree --include-engine=junit-jupiter --class-path "$cp_list" --select-package io.pam.cuda 2>&1 | filter
+  # testfeed: one line per test as it ends, so a hang still shows how far it got; a test that
+  # takes over 120 s fails (its native call may keep running: the step's own limit then ends it)
+  timeout --kill-after=10 "$step_limit" "${java[@]}" -jar "$gpu"/test/junit-platform-console-standalone-*.jar execute \
+    --disable-banner --details=testfeed --include-engine=junit-jupiter \
+    --config=junit.jupiter.execution.timeout.default=120s \
+    --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
+    --class-path "$cp_list" --select-package io.pam.cuda 2>&1 | grep --line-buffered -v 'CloseablePath\|^\s*at \|ProviderNotFoundException\|walkFilesForUri\|Error scanning files' | filter
   record junit "${PIPESTATUS[0]}"
 fi
 if [ -z "$only" ] || [ "$only" = inference ]; then
   echo "== 2. GpuCheck: inference" | tee -a "$log"
-  "${java[@]}" -cp "$gpu/lib/*" io.pam.cuda.tools.GpuCheck $quick 2>&1 | filter
+  timeout --kill-after=10 "$step_limit" "${java[@]}" -cp "$gpu/lib/*" io.pam.cuda.tools.GpuCheck $quick 2>&1 | filter
   record inference "${PIPESTATUS[0]}"
 fi
 if [ -z "$only" ] || [ "$only" = training ]; then
   echo "== 3. TrainingCheck: training on cuda" | tee -a "$log"
-  "${java[@]}" -cp "$gpu/lib/*" io.pam.train.TrainingCheck --backend cuda $quick 2>&1 | filter
+  timeout --kill-after=10 "$step_limit" "${java[@]}" -cp "$gpu/lib/*" io.pam.train.TrainingCheck --backend cuda $quick 2>&1 | filter
   record training "${PIPESTATUS[0]}"
 fi
 echo "== gpu-check: ${results[*]}" | tee -a "$log"
