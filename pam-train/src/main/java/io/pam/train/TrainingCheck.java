@@ -100,7 +100,9 @@ public final class TrainingCheck {
             System.out.println("== training check: backend '" + ops.name() + "' against 'reference'");
             // 1. whole-network gradients
             NetworkSpec tiny = NetworkSpec.of(NetworkConfig.tiny());
-            List<Route> tinyRoutes = smoke ? List.of(Route.parse("1011")) : quick ? List.of(Route.parse("1111"), Route.parse("0000"), Route.parse("1011")) : List.of(Route.all(NetworkSpec.GROUPS));
+            List<Route> tinyRoutes = smoke ? List.of(Route.parse("1011"))
+                    : quick ? List.of(Route.parse("1111"), Route.parse("0000"), Route.parse("1011"))
+                    : List.of(Route.all(NetworkSpec.GROUPS));
             double worstTiny = 0;
             for (Route r : tinyRoutes) {
                 Compared c = compareGradients(ops, ref, tiny, r, 4, 128, 128);
@@ -340,10 +342,10 @@ public final class TrainingCheck {
                 "stage1Steps", "60", "stage2Steps", "20", "stage3Steps", "20", "priorImages", String.valueOf(2 * batch),
                 "bnBatches", "4", "validateEvery", "0", "validationImages", "4", "validationCrop", "320", "logEvery", "20",
                 "checkpointEvery", "100000", "lr", "1e-3"));
-        return run(ops, cfg);
+        return shortRunOn(ops, cfg);
     }
 
-    private static <T extends Nchw, P> List<String> run(TrainingOps<T, P> ops, TrainConfig cfg) {
+    private static <T extends Nchw, P> List<String> shortRunOn(TrainingOps<T, P> ops, TrainConfig cfg) {
         System.out.println("== short training run: paper network, " + cfg.crop() + "x" + cfg.crop() + " batch " + cfg.batch() + ", stages "
                 + cfg.stage1Steps() + "/" + cfg.stage2Steps() + "/" + cfg.stage3Steps() + " steps, procedural batches");
         long t0 = System.nanoTime();
