@@ -585,24 +585,28 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
                 Batch b = src.next();
                 for (int i = 0; i < b.size() && images < cfg.validationImages(); i++, images++) {
                     Batch one = Validation.slice(b, i);
-                    for (Map.Entry<String, Double> e : budgets.entrySet()) {
-                        double budget = e.getValue();
-                        TrainGraph.Router router = stage >= PATHS && priorReady
-                                ? selectorRouter(new PathSelector(costs, budget))
-                                : TrainGraph.Router.fixed(Validation.bestFixedRoute(costs, budget));
-                        Route ran;
-                        Tensor alpha;
-                        try (TrainingOps.Scope scope = ops.scope()) {
-                            TrainGraph.Pass<T, P> p = graph.forward(params, ops.upload(one.input()), budget, router, TrainGraph.Mode.EVAL);
-                            ran = p.route();
-                            alpha = ops.download(p.alpha());
+                    // the image goes up once; each budget's pass has its own scope inside the image's
+                    try (TrainingOps.Scope image = ops.scope()) {
+                        T input = ops.upload(one.input());
+                        for (Map.Entry<String, Double> e : budgets.entrySet()) {
+                            double budget = e.getValue();
+                            TrainGraph.Router router = stage >= PATHS && priorReady
+                                    ? selectorRouter(new PathSelector(costs, budget))
+                                    : TrainGraph.Router.fixed(Validation.bestFixedRoute(costs, budget));
+                            Route ran;
+                            Tensor alpha;
+                            try (TrainingOps.Scope pass = ops.scope()) {
+                                TrainGraph.Pass<T, P> p = graph.forward(params, input, budget, router, TrainGraph.Mode.EVAL);
+                                ran = p.route();
+                                alpha = ops.download(p.alpha());
+                            }
+                            if (!(costs.gmac(ran) < budget) && budget <= costs.largest())
+                                throw new IllegalStateException("validation route " + ran + " exceeds the budget " + budget);
+                            double[] m = Validation.metrics(alpha, one.alpha(), one.input());
+                            double[] s = sums.computeIfAbsent(e.getKey(), k -> new double[4]);
+                            for (int j = 0; j < 3; j++) s[j] += m[j];
+                            s[3] += costs.gmac(ran);
                         }
-                        if (!(costs.gmac(ran) < budget) && budget <= costs.largest())
-                            throw new IllegalStateException("validation route " + ran + " exceeds the budget " + budget);
-                        double[] m = Validation.metrics(alpha, one.alpha(), one.input());
-                        double[] s = sums.computeIfAbsent(e.getKey(), k -> new double[4]);
-                        for (int j = 0; j < 3; j++) s[j] += m[j];
-                        s[3] += costs.gmac(ran);
                     }
                 }
             }

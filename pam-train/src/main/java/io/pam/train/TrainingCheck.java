@@ -252,12 +252,8 @@ public final class TrainingCheck {
 
     /** {@code ||a - b|| / ||b||} (absolute when b is all zeros). */
     static double relative(float[] a, float[] b) {
-        double d = 0, n = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
-            n += (double) b[i] * b[i];
-        }
-        return n == 0 ? Math.sqrt(d) : Math.sqrt(d / n);
+        double n = norm(b);
+        return n == 0 ? distance(a, b) : distance(a, b) / n;
     }
 
     // ---- trainer steps ----------------------------------------------------------------------
