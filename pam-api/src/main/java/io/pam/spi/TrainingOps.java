@@ -158,6 +158,47 @@ public interface TrainingOps<T extends Nchw, P> extends AutoCloseable {
     /** A host copy of {@code t} (a host backend may return {@code t} itself: treat it as read-only). */
     Tensor download(T t);
 
+    /**
+     * Starts moving a host tensor to the backend ahead of its use, so that the copy overlaps the
+     * work already queued (a device backend copies on a second stream, from page-locked memory,
+     * while its kernels run). {@link Incoming#take()} then gives the tensor as {@link #upload}
+     * would. {@code t} must not change until then. The default, for host backends (nothing to
+     * overlap), uploads at {@code take}.
+     */
+    default Incoming<T> prefetch(Tensor t) {
+        java.util.Objects.requireNonNull(t, "tensor");
+        return new Incoming<>() {
+            private boolean done;
+
+            @Override
+            public T take() {
+                if (done) throw new IllegalStateException("this prefetched tensor was already taken or dropped");
+                done = true;
+                return upload(t);
+            }
+
+            @Override
+            public void close() {
+                done = true;
+            }
+        };
+    }
+
+    /** A tensor on its way to the backend; see {@link #prefetch}. */
+    interface Incoming<T> extends AutoCloseable {
+        /**
+         * The backend's tensor, owned by the innermost scope open now (like an op's result);
+         * work queued after this call sees the copied data. Once only.
+         *
+         * @throws IllegalStateException when already taken or dropped
+         */
+        T take();
+
+        /** Drops the copy if it was not taken (a batch read ahead that will not be used); idempotent. */
+        @Override
+        void close();
+    }
+
     /** A parameter vector holding a copy of {@code values}; lives until {@link #release} or {@link #close}. */
     P fromHost(float[] values);
 

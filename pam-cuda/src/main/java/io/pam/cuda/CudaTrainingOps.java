@@ -54,6 +54,10 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
     private final ArrayDeque<ScopeImpl> scopes = new ArrayDeque<>();
     /** Results made while no scope was open: owned until close. */
     private final Blocks unscoped = new Blocks();
+    /** Inputs copied ahead on a stream of their own ({@link #prefetch}). */
+    private final InputPrefetch inputs = new InputPrefetch();
+    /** Prefetched inputs taken with no scope open: in use until close. */
+    private final List<InputPrefetch.Slot> unscopedInputs = new ArrayList<>();
     /** Vectors of fromHost/zeros: address to requested bytes. */
     private final Map<Long, Long> persistent = new HashMap<>();
     private final Map<ConvKey, ConvPlan> plans = new LinkedHashMap<>();
@@ -118,6 +122,8 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
 
     private final class ScopeImpl implements Scope {
         final Blocks blocks = new Blocks();
+        /** Prefetched inputs taken while this scope was the innermost: their slots are released with it. */
+        final List<InputPrefetch.Slot> taken = new ArrayList<>();
         boolean open = true;
 
         /** Closes this scope (and any inner scope still open), giving its blocks back to the pool. */
@@ -132,6 +138,8 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
                 top.open = false;
                 for (int i = 0; i < top.blocks.count; i++) pool.give(top.blocks.ptrs[i], top.blocks.bytes[i]);
                 top.blocks.count = 0;
+                for (InputPrefetch.Slot slot : top.taken) inputs.release(slot);
+                top.taken.clear();
                 if (top == this) return;
             }
         }
@@ -727,6 +735,39 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         return d;
     }
 
+    /**
+     * Copies {@code t} into a page-locked buffer now and queues its transfer on a stream of its
+     * own, so it overlaps the kernels queued before; see {@link InputPrefetch} for the ordering.
+     */
+    @Override
+    public Incoming<DeviceTensor> prefetch(Tensor t) {
+        begin();
+        InputPrefetch.Slot slot = inputs.copy(t.data());
+        int generation = slot.generation();
+        int n = t.n(), c = t.c(), h = t.h(), w = t.w();
+        return new Incoming<>() {
+            @Override
+            public DeviceTensor take() {
+                begin();
+                long ptr = inputs.take(slot, generation);
+                if (scopes.isEmpty()) unscopedInputs.add(slot);
+                else scopes.peek().taken.add(slot);
+                if (syncEach) TrainingKernels.checkpoint("prefetched input");
+                return new DeviceTensor(n, c, h, w, ptr);
+            }
+
+            @Override
+            public void close() {
+                if (!closed) inputs.drop(slot, generation);
+            }
+        };
+    }
+
+    /** Input slots made so far (tests: a loop reading one batch ahead needs two). */
+    int inputSlots() {
+        return inputs.slots();
+    }
+
     @Override
     public Tensor download(DeviceTensor t) {
         begin();
@@ -830,6 +871,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
             scopes.clear();
         });
         steps.add(() -> freeAll(unscoped));
+        steps.add(inputs::close);
         steps.add(() -> {
             Iterator<Long> it = persistent.keySet().iterator();
             RuntimeException first = null;

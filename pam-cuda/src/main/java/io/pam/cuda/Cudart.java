@@ -40,6 +40,21 @@ final class Cudart {
     private static final MethodHandle MEM_GET_INFO = LIB.downcall("cudaMemGetInfo", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle DEVICE_SYNCHRONIZE = LIB.downcall("cudaDeviceSynchronize", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GET_LAST_ERROR = LIB.downcall("cudaGetLastError", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle STREAM_CREATE = LIB.downcall("cudaStreamCreateWithFlags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle STREAM_DESTROY = LIB.downcall("cudaStreamDestroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle STREAM_WAIT_EVENT = LIB.downcall("cudaStreamWaitEvent",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EVENT_CREATE = LIB.downcall("cudaEventCreateWithFlags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle EVENT_DESTROY = LIB.downcall("cudaEventDestroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle EVENT_RECORD = LIB.downcall("cudaEventRecord", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle EVENT_SYNCHRONIZE = LIB.downcall("cudaEventSynchronize", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+
+    /** The legacy default stream (handle 0): every launch, cuDNN call and plain copy of the engines runs on it. */
+    static final long LEGACY_STREAM = 0L;
+    /** cudaStreamNonBlocking: a stream that does not synchronise with the legacy default stream. */
+    static final int STREAM_NON_BLOCKING = 1;
+    /** cudaEventDisableTiming: events used only for ordering are cheaper without a timestamp. */
+    static final int EVENT_DISABLE_TIMING = 2;
 
     /** Live allocations (address to bytes) made through {@link #malloc} and {@link #mallocHost}: leak checks. */
     private static final Map<Long, Long> DEVICE_LIVE = new ConcurrentHashMap<>(), PINNED_LIVE = new ConcurrentHashMap<>();
@@ -203,6 +218,83 @@ final class Cudart {
     static void synchronize() {
         try {
             check((int) DEVICE_SYNCHRONIZE.invokeExact(), "cudaDeviceSynchronize");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * A stream that does not wait for the legacy default stream (nor it for this one): work on
+     * it overlaps the engines' work, ordered against it only by events.
+     */
+    static long nonBlockingStream() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(ADDRESS);
+            check((int) STREAM_CREATE.invokeExact(p, STREAM_NON_BLOCKING), "cudaStreamCreateWithFlags");
+            return p.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    static void destroyStream(long stream) {
+        try {
+            check((int) STREAM_DESTROY.invokeExact(stream), "cudaStreamDestroy");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** An event for ordering only (no timing). */
+    static long event() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(ADDRESS);
+            check((int) EVENT_CREATE.invokeExact(p, EVENT_DISABLE_TIMING), "cudaEventCreateWithFlags");
+            return p.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    static void destroyEvent(long event) {
+        try {
+            check((int) EVENT_DESTROY.invokeExact(event), "cudaEventDestroy");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** Marks the point of {@code stream} reached by the work queued on it so far. */
+    static void record(long event, long stream) {
+        try {
+            check((int) EVENT_RECORD.invokeExact(event, stream), "cudaEventRecord");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** Work queued on {@code stream} from now on starts after {@code event}'s point (the host does not wait). */
+    static void waitEvent(long stream, long event) {
+        try {
+            check((int) STREAM_WAIT_EVENT.invokeExact(stream, event, 0), "cudaStreamWaitEvent");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** The host waits until the work before {@code event}'s point has finished (at once for an event never recorded). */
+    static void synchronize(long event) {
+        try {
+            check((int) EVENT_SYNCHRONIZE.invokeExact(event), "cudaEventSynchronize");
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** cudaMemcpyAsync on {@code stream}; with pinned host memory the host does not wait. */
+    static void memcpyAsync(long dst, long src, long bytes, int kind, long stream) {
+        try {
+            check((int) MEMCPY_ASYNC.invokeExact(dst, src, bytes, kind, stream), "cudaMemcpyAsync");
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

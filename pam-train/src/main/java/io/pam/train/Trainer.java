@@ -67,6 +67,15 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     int stage = FULL, step;
     final History history = new History();
     private BatchSource source;
+    /**
+     * The next training batch, read from {@link #source} while the device ran the current one and
+     * already on its way to the backend ({@link TrainingOps#prefetch}); null when none is.
+     * Batches are used in the order the source gives them either way: reading ahead only moves
+     * the read and the copy earlier, and a batch read ahead is dropped with its source.
+     */
+    private Ahead<T> ahead;
+
+    private record Ahead<T>(Batch batch, TrainingOps.Incoming<T> input) {}
     private long lastCheckpointNanos;
     /** Training time (optimiser steps only: no validation, prior or checkpoint) and work since the last progress line. */
     private long trainNanosSinceLog;
@@ -359,8 +368,30 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     }
 
     private void closeSource() {
+        if (ahead != null) ahead.input().close();
+        ahead = null;
         if (source != null) source.close();
         source = null;
+    }
+
+    /** The next batch of the source: the one read ahead, else read now, with its input on its way to the backend. */
+    private Ahead<T> nextBatch() {
+        Ahead<T> next = ahead != null ? ahead : readBatch();
+        ahead = null;
+        return next;
+    }
+
+    private Ahead<T> readBatch() {
+        Batch b = source.next();
+        return new Ahead<>(b, ops.prefetch(b.input()));
+    }
+
+    /**
+     * Called right after a forward pass has been queued, while a device backend runs it: the host
+     * reads the next batch and starts its copy now instead of after the step (once per step).
+     */
+    private void readAhead() {
+        if (ahead == null && source != null) ahead = readBatch();
     }
 
     // ---- one optimiser step ---------------------------------------------------------------
@@ -372,9 +403,10 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
             Map<String, P> grads = new HashMap<>();
             Set<String> touched = new HashSet<>();
             for (int k = 0; k < cfg.accumulate(); k++) {
-                Batch b = source.next();
+                Ahead<T> next = nextBatch();
+                Batch b = next.batch();
                 samplesSinceLog += b.size();
-                T input = ops.upload(b.input());
+                T input = next.input().take();
                 double[] p = switch (stage) {
                     case FULL -> microStep(b, input, full, costs.largest() + 1, false, grads, touched);
                     case SPOS -> microStep(b, input, spos, costs.largest() + 1, false, grads, touched);
@@ -393,6 +425,7 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     private double[] microStep(Batch b, T input, Route route, double budget, boolean pathLoss, Map<String, P> grads, Set<String> touched) {
         Tensor teacherAlpha = stage >= SPOS ? teacherAlpha(input) : null;
         TrainGraph.Pass<T, P> pass = graph.forward(params, input, budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
+        readAhead();
         Tensor alpha = ops.download(pass.alpha());
         Losses.Value l1 = Losses.l1(alpha, b.alpha(), b.input());
         Losses.Value comp = Losses.composition(alpha, b.fg(), b.bg(), b.input());
@@ -456,6 +489,7 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     private double evalError(Batch b, T input, Route r, double budget) {
         try (TrainingOps.Scope scope = ops.scope()) {
             TrainGraph.Pass<T, P> p = graph.forward(params, input, budget, TrainGraph.Router.fixed(r), TrainGraph.Mode.BATCH_STATS);
+            readAhead();
             return Losses.l1(ops.download(p.alpha()), b.alpha(), b.input()).loss();
         }
     }
