@@ -9,7 +9,10 @@
 #      samples/s at 512^2 and a short training run.
 # Output goes to stdout and, when $OUT is set, to $OUT/gpu-check.log. Exit status: 0 when all three
 # pass, else the first failure's (JUnit 1, GpuCheck/TrainingCheck: 1 parity, 2 unavailable, 3 error;
-# 124: a step ran past $PAM_GPU_STEP_LIMIT seconds, default 240).
+# 124 or 137: a step ran past $PAM_GPU_STEP_LIMIT seconds, default 240; the JVM then first gets
+# SIGQUIT and prints every thread's stack, so a hang shows where it waits).
+# Environment: PAM_GPU_TEST_TIMEOUT (seconds per JUnit test, default 120), PAM_TRAINING_ARGS (more
+# arguments for TrainingCheck, e.g. "--parts throughput").
 # Usage: scripts/gpu-check.sh [--quick] [--only junit|inference|training]
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -51,6 +54,9 @@ quick=""
 only=""
 # each step ends after this many seconds (status 124), so one hang cannot eat the whole GPU budget
 step_limit="${PAM_GPU_STEP_LIMIT:-240}"
+test_timeout="${PAM_GPU_TEST_TIMEOUT:-120}"
+# at the limit: SIGQUIT (the JVM prints its threads' stacks and goes on), 15 s later SIGKILL
+limit() { timeout --signal=QUIT --kill-after=15 "$step_limit" "$@"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick="--quick" ;;
@@ -72,22 +78,23 @@ if [ -z "$only" ] || [ "$only" = junit ]; then
   echo "== 1. JUnit: pam-cuda tests on this GPU" | tee -a "$log"
   cp_list="$(ls "$gpu"/lib/*.jar "$gpu"/test/assertj-core-*.jar | paste -sd: -):$gpu/test/classes"
   # testfeed: one line per test as it ends, so a hang still shows how far it got; a test that
-  # takes over 120 s fails (its native call may keep running: the step's own limit then ends it)
-  timeout --kill-after=10 "$step_limit" "${java[@]}" -jar "$gpu"/test/junit-platform-console-standalone-*.jar execute \
+  # takes over $test_timeout s fails (its native call may keep running: the step's own limit then ends it)
+  limit "${java[@]}" -jar "$gpu"/test/junit-platform-console-standalone-*.jar execute \
     --disable-banner --details=testfeed --include-engine=junit-jupiter \
-    --config=junit.jupiter.execution.timeout.default=120s \
+    --config=junit.jupiter.execution.timeout.default=${test_timeout}s \
     --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
-    --class-path "$cp_list" --select-package io.pam.cuda 2>&1 | grep --line-buffered -v 'CloseablePath\|^\s*at \|ProviderNotFoundException\|walkFilesForUri\|Error scanning files' | filter
+    --class-path "$cp_list" --select-package io.pam.cuda 2>&1 | filter
   record junit "${PIPESTATUS[0]}"
 fi
 if [ -z "$only" ] || [ "$only" = inference ]; then
   echo "== 2. GpuCheck: inference" | tee -a "$log"
-  timeout --kill-after=10 "$step_limit" "${java[@]}" -cp "$gpu/lib/*" io.pam.cuda.tools.GpuCheck $quick 2>&1 | filter
+  limit "${java[@]}" -cp "$gpu/lib/*" io.pam.cuda.tools.GpuCheck $quick 2>&1 | filter
   record inference "${PIPESTATUS[0]}"
 fi
 if [ -z "$only" ] || [ "$only" = training ]; then
   echo "== 3. TrainingCheck: training on cuda" | tee -a "$log"
-  timeout --kill-after=10 "$step_limit" "${java[@]}" -cp "$gpu/lib/*" io.pam.train.TrainingCheck --backend cuda $quick 2>&1 | filter
+  # shellcheck disable=SC2086 # PAM_TRAINING_ARGS is a list of words
+  limit "${java[@]}" -cp "$gpu/lib/*" io.pam.train.TrainingCheck --backend cuda $quick ${PAM_TRAINING_ARGS:-} 2>&1 | filter
   record training "${PIPESTATUS[0]}"
 fi
 echo "== gpu-check: ${results[*]}" | tee -a "$log"

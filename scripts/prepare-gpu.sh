@@ -35,11 +35,12 @@ jdk="$(scripts/with-jdk bash -c 'echo "$JAVA_HOME"')"
 # Modules that the checks use. Left out on purpose, to stay below the 64 MiB a GPU call may carry:
 # java.desktop (about 20 MiB; used by pam-api's image files, Matter and the training curves, which
 # the checks do not touch) and Jackson's optional java.beans/java.sql uses. The JUnit launcher needs
-# java.logging and jdk.unsupported (the dependency scan cannot see into its shaded jar reliably).
+# java.logging, jdk.unsupported and jdk.zipfs (to scan the jars for test classes; the dependency scan
+# cannot see into its shaded jar reliably).
 # Override with PAM_GPU_MODULES=mod1,mod2,... if a later check needs more.
 mods="${PAM_GPU_MODULES:-$("$jdk/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
   "$out"/lib/pam-cuda-*.jar "$out"/lib/pam-train-*.jar | tr ',' '\n' | grep -v '^java.desktop$' | paste -sd, -)}"
-mods="$mods,jdk.incubator.vector,java.logging,jdk.unsupported"
+mods="$mods,jdk.incubator.vector,java.logging,jdk.unsupported,jdk.zipfs"
 echo "linking a runtime with: $mods"
 "$jdk/bin/jlink" --add-modules "$mods" --strip-debug --no-man-pages --no-header-files --compress zip-9 \
   --output "$out/jre" 2> >(grep -v 'incubator modules' >&2)
