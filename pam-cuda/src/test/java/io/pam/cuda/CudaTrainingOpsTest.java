@@ -413,7 +413,9 @@ class CudaTrainingOpsTest {
             // more than one HostCopy chunk: the staging buffer grows, chunks overlap their transfers
             Tensor large = rand(1, 3, 700, 700, 9);
             assertThat(large.data().length).isGreaterThan(HostCopy.CHUNK_FLOATS);
-            assertThat(down(ops.upload(large)).data()).containsExactly(large.data());
+            // isEqualTo compares arrays element by element; containsExactly first builds a diff of
+            // the two as lists, quadratic in their length (minutes for 1.5 M floats)
+            assertThat(down(ops.upload(large)).data()).isEqualTo(large.data());
             assertThat(down(ops.upload(x)).data()).as("a small copy after a large one").containsExactly(x.data());
             float[] v = randVec(1000, 2, -5, 5);
             DeviceVector p = ops.fromHost(v);
