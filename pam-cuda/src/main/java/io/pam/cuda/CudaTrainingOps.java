@@ -30,7 +30,9 @@ import java.util.Map;
  * scope gives its blocks back to the pool, so a training loop that opens one scope per step
  * reaches a steady state without cudaMalloc/cudaFree. Vectors made by {@link #fromHost} and
  * {@link #zeros} live until {@link #release} or {@link #close()}. Closing the ops frees every
- * block (pool included), the cuDNN handle, the descriptors and the kernel module.
+ * block (pool included), the cuDNN handle, the descriptors and the kernel module. Host copies
+ * (upload, download, fromHost, toHost, write) are synchronous and go through one page-locked
+ * staging buffer, grown as needed and freed on close.
  *
  * <p>Convolution descriptors and algorithm choices are cached per (op, batch shape); one cuDNN
  * workspace buffer is grown as needed. An algorithm cuDNN ranks first but then refuses
@@ -62,8 +64,8 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
     private final Map<Long, Long> persistent = new HashMap<>();
     private final Map<ConvKey, ConvPlan> plans = new LinkedHashMap<>();
     private long workspace, workspaceBytes;
-    private Arena stagingArena;
-    private MemorySegment staging;
+    /** Page-locked staging buffer of the host copies (cudaMallocHost), grown as needed; 0 until first used. */
+    private long pinned, pinnedBytes;
     private boolean closed;
     private final boolean syncEach;
 
@@ -194,21 +196,33 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         context.makeCurrent();
     }
 
+    /**
+     * A view of the first {@code floats} floats of the pinned staging buffer, reallocated larger
+     * when too small. Page-locked memory makes cudaMemcpy a direct DMA (pageable memory is
+     * copied once more by the driver, through its own small pinned buffers).
+     */
     private MemorySegment staging(long floats) {
         long bytes = Math.max(floats, 1) * 4;
-        if (staging == null || staging.byteSize() < bytes) {
-            if (stagingArena != null) stagingArena.close();
-            stagingArena = Arena.ofShared();
-            staging = stagingArena.allocate(Math.max(bytes, 1 << 16), 256);
+        if (bytes > pinnedBytes) {
+            long size = Math.max(1L << 16, (bytes + 0xFFFF) & ~0xFFFFL); // whole 64 KiB
+            if (pinned != 0) {
+                long old = pinned;
+                pinned = 0;
+                pinnedBytes = 0;
+                Cudart.freeHost(old); // no copy is in flight: every copy through it was synchronous
+            }
+            pinned = Cudart.mallocHost(size);
+            pinnedBytes = size;
         }
-        return staging;
+        // a global-scope view: HostCopy's worker threads copy through it
+        return MemorySegment.ofAddress(pinned).reinterpret(bytes);
     }
 
+    /** Synchronous; the host copy into the staging buffer overlaps the transfer of the chunks already in place. */
     private void toDevice(long dst, float[] src) {
         if (src.length == 0) return;
         MemorySegment s = staging(src.length);
-        MemorySegment.copy(src, 0, s, JAVA_FLOAT, 0, src.length);
-        Cudart.memcpy(dst, s.address(), 4L * src.length, Cudart.H2D);
+        HostCopy.toNative(src, s, (off, bytes) -> Cudart.memcpy(dst + off, s.address() + off, bytes, Cudart.H2D));
     }
 
     private float[] toHostArray(long src, long count) {
@@ -217,7 +231,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         if (count == 0) return out;
         MemorySegment s = staging(count);
         Cudart.memcpy(s.address(), src, 4L * count, Cudart.D2H);
-        MemorySegment.copy(s, JAVA_FLOAT, 0, out, 0, out.length);
+        HostCopy.fromNative(s, out);
         return out;
     }
 
@@ -402,7 +416,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
             throw new IllegalArgumentException("conv gradient " + dy + " does not match the output of " + c + " on " + x);
         ConvPlan p = plan(x, c);
         DeviceVector db = vector(c.outC());
-        kernels.launch("pt_channel_sum", c.outC(), dy.ptr(), db.ptr(), dy.n(), dy.c(), dy.plane());
+        sum(dy.ptr(), 0L, dy.n(), dy.c(), dy.plane(), db.ptr(), 1.0, TrainingKernels.split((long) dy.n() * dy.plane()));
         DeviceVector dw = vector(w.length());
         runAlgo(p.bwdFilter(), algo -> Cudnn.backwardFilterWorkspaceSize(cudnn, p.xd, p.yd, p.cd, p.wd, algo),
                 (algo, ws, wsBytes) -> Cudnn.convolutionBackwardFilter(cudnn, one, p.xd, x.ptr(), p.yd, dy.ptr(), p.cd, algo, ws, wsBytes,
@@ -416,6 +430,29 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
             dx = d;
         }
         return new ConvGrads<>(dx, dw, db);
+    }
+
+    // ---- reductions -----------------------------------------------------------------------
+
+    /**
+     * {@code out[c] = (float) (sum over n < N and the plane of a[n][c] * b[n][c]) / div} for
+     * {@code c < C} ({@code b} 0: of {@code a} alone), two-stage with the geometry {@code sp}
+     * (one launch when it has one block per channel).
+     */
+    private void sum(long a, long b, int N, int C, long plane, long out, double div, TrainingKernels.Split sp) {
+        int B = sp.blocks();
+        if (B == 1) {
+            kernels.launch("pt_sum_partial", C, a, b, N, C, plane, 1, sp.chunk(), 0L, out, div);
+            return;
+        }
+        long grid = (long) C * B, bytes = 8L * grid;
+        long partials = pool.take(bytes);
+        try {
+            kernels.launch("pt_sum_partial", grid, a, b, N, C, plane, B, sp.chunk(), partials, 0L, div);
+            kernels.launch("pt_sum_finish", C, partials, B, out, div);
+        } finally {
+            pool.give(partials, bytes); // stream order: a later user of the block runs after these kernels
+        }
     }
 
     // ---- BatchNorm ------------------------------------------------------------------------
@@ -440,15 +477,23 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
             checkChannels(runningVar, C, "running variance");
         }
         DeviceVector mean = vector(C), invStd = vector(C);
-        long stats = pool.take(16L * C);
+        TrainingKernels.Split sp = TrainingKernels.split((long) x.n() * x.plane());
+        int B = sp.blocks();
+        long grid = (long) C * B;
+        // scratch: the stats for pt_bn_apply (2 per channel), then B partial sums and B partial squares per channel
+        long bytes = 16L * C + 16L * grid;
+        long stats = pool.take(bytes), sums = stats + 16L * C, squares = sums + 8L * grid;
         try {
-            kernels.launch("pt_bn_stats", C, x.ptr(), x.n(), C, x.plane(), mean.ptr(), invStd.ptr(), stats,
+            // two passes for accuracy: the mean, then the squared deviations from it
+            kernels.launch("pt_sum_partial", grid, x.ptr(), 0L, x.n(), C, x.plane(), B, sp.chunk(), sums, 0L, 1.0);
+            kernels.launch("pt_bn_sq_partial", grid, x.ptr(), x.n(), C, x.plane(), B, sp.chunk(), sums, squares);
+            kernels.launch("pt_bn_stats_finish", C, sums, squares, x.n(), x.plane(), B, mean.ptr(), invStd.ptr(), stats,
                     runningMean == null ? 0L : runningMean.ptr(), runningVar == null ? 0L : runningVar.ptr(), momentum, eps);
             DeviceTensor y = like(x);
             kernels.launch1d("pt_bn_apply", x.size(), x.ptr(), y.ptr(), stats, gamma.ptr(), beta.ptr(), C, x.plane(), x.size());
             return new BatchNormResult<>(y, mean, invStd);
         } finally {
-            pool.give(stats, 16L * C); // stream order: a later user of the block runs after these kernels
+            pool.give(stats, bytes); // stream order: a later user of the block runs after these kernels
         }
     }
 
@@ -462,16 +507,22 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         checkChannels(gamma, C, "gamma");
         sameShape(x, dy, "batchNormBackward: dy");
         DeviceVector dGamma = vector(C), dBeta = vector(C);
-        long sums = pool.take(16L * C);
+        TrainingKernels.Split sp = TrainingKernels.split((long) x.n() * x.plane());
+        int B = sp.blocks();
+        long grid = (long) C * B;
+        // scratch: the sums for pt_bn_grad_apply (2 per channel), then B partials of sum dy and B of sum dy * xhat per channel
+        long bytes = 16L * C + 16L * grid;
+        long sums = pool.take(bytes), partials = sums + 16L * C;
         try {
-            kernels.launch("pt_bn_grad_reduce", C, x.ptr(), dy.ptr(), mean.ptr(), invStd.ptr(), x.n(), C, x.plane(), dGamma.ptr(),
-                    dBeta.ptr(), sums);
+            kernels.launch("pt_bn_grad_partial", grid, x.ptr(), dy.ptr(), mean.ptr(), invStd.ptr(), x.n(), C, x.plane(), B, sp.chunk(),
+                    partials);
+            kernels.launch("pt_bn_grad_finish", C, partials, C, B, dGamma.ptr(), dBeta.ptr(), sums);
             DeviceTensor dx = like(x);
             kernels.launch1d("pt_bn_grad_apply", x.size(), x.ptr(), dy.ptr(), mean.ptr(), invStd.ptr(), gamma.ptr(), sums, dx.ptr(), C,
                     x.plane(), (double) x.n() * x.plane(), x.size());
             return new BatchNormGrads<>(dx, dGamma, dBeta);
         } finally {
-            pool.give(sums, 16L * C);
+            pool.give(sums, bytes);
         }
     }
 
@@ -560,7 +611,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         DeviceTensor dx = like(x);
         kernels.launch1d("pt_channel_mul", x.size(), dy.ptr(), g.ptr(), dx.ptr(), x.plane(), x.size());
         DeviceTensor dg = tensor(x.n(), x.c(), 1, 1);
-        kernels.launch("pt_plane_sum", (long) x.n() * x.c(), dy.ptr(), x.ptr(), dg.ptr(), x.plane(), 1.0);
+        sum(dy.ptr(), x.ptr(), 1, Math.multiplyExact(x.n(), x.c()), x.plane(), dg.ptr(), 1.0, TrainingKernels.splitPlanes(x.plane()));
         return List.of(dx, dg);
     }
 
@@ -660,7 +711,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
     public DeviceTensor globalAvgPool(DeviceTensor x) {
         begin();
         DeviceTensor y = tensor(x.n(), x.c(), 1, 1);
-        kernels.launch("pt_plane_sum", (long) x.n() * x.c(), x.ptr(), 0L, y.ptr(), x.plane(), (double) x.plane());
+        sum(x.ptr(), 0L, 1, Math.multiplyExact(x.n(), x.c()), x.plane(), y.ptr(), (double) x.plane(), TrainingKernels.splitPlanes(x.plane()));
         return y;
     }
 
@@ -696,7 +747,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         DeviceVector g = vector(e.rows() * e.dim());
         Cudart.memset(g.ptr(), 0, 4L * g.length());
         long row = g.ptr() + 4L * e.row(budget) * e.dim();
-        kernels.launch("pt_channel_sum", e.dim(), dy.ptr(), row, dy.n(), e.dim(), 1L);
+        sum(dy.ptr(), 0L, dy.n(), e.dim(), 1L, row, 1.0, TrainingKernels.split(dy.n()));
         return g;
     }
 
@@ -907,9 +958,10 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         steps.add(() -> Cudnn.destroyHandle(cudnn));
         steps.add(kernels::close);
         steps.add(() -> {
-            if (stagingArena != null) stagingArena.close();
-            stagingArena = null;
-            staging = null;
+            long p = pinned;
+            pinned = 0;
+            pinnedBytes = 0;
+            if (p != 0) Cudart.freeHost(p);
         });
         steps.add(arena::close);
         RuntimeException first = null;

@@ -21,12 +21,47 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Written to mirror {@code RefTrainingOps} expression by expression (the same float/double
  * types in the same order, compiled with {@code --fmad=false} so no multiply-add is contracted),
  * so parity with the host oracle is at the level of rounding of the sums. Elementwise kernels
- * are grid-stride loops with 64-bit indices; reductions use one block of 256 threads per
- * channel (or per plane) and accumulate in double. The adjoints of resize and average pooling
- * scatter with float {@code atomicAdd}.
+ * are grid-stride loops with 64-bit indices; reductions accumulate in double, in two stages
+ * (see {@link #split}): many blocks per channel write partial sums, then one block per channel
+ * adds them up in a fixed order, so results are deterministic. The adjoints of resize and
+ * average pooling scatter with float {@code atomicAdd}.
  */
 final class TrainingKernels implements AutoCloseable {
     static final int THREADS = 256;
+    /** Values per thread a stage-1 reduction block aims at: enough to hide the per-block sum. */
+    static final int VALUES_PER_THREAD = 32;
+    /** Most blocks per channel of a stage-1 reduction (stage 2 sums them with one block of {@link #THREADS}). */
+    static final int MAX_SPLIT = 128;
+
+    /**
+     * Launch geometry of a two-stage reduction of {@code values} values per channel: stage 1 runs
+     * {@code blocks} blocks per channel, block b summing the flattened values {@code [b * chunk,
+     * min((b + 1) * chunk, values))}.
+     */
+    record Split(int blocks, long chunk) {}
+
+    /**
+     * Blocks per channel: about {@link #VALUES_PER_THREAD} values per thread, at most
+     * {@link #MAX_SPLIT}; the chunk is a multiple of {@link #THREADS} (aligned loads when the
+     * plane is) and no block gets an empty slice.
+     */
+    static Split split(long values) {
+        if (values <= 0) throw new IllegalArgumentException("reduction over " + values + " values");
+        long perBlock = (long) THREADS * VALUES_PER_THREAD;
+        long blocks = Math.clamp((values + perBlock - 1) / perBlock, 1, MAX_SPLIT);
+        long chunk = (values + blocks - 1) / blocks;
+        chunk = (chunk + THREADS - 1) / THREADS * THREADS;
+        return new Split((int) ((values + chunk - 1) / chunk), chunk);
+    }
+
+    /**
+     * Geometry for sums over each of many planes (global pooling, gate gradients): one block per
+     * plane, which the count of planes keeps busy, unless a plane has more than two blocks'
+     * worth of values.
+     */
+    static Split splitPlanes(long plane) {
+        return plane <= 2L * THREADS * VALUES_PER_THREAD ? new Split(1, plane) : split(plane);
+    }
 
     static final String SOURCE = """
             typedef long long i64;
@@ -64,54 +99,96 @@ final class TrainingKernels implements AutoCloseable {
                 PT_LOOP(i, total) y[i] += b[(i / plane) % C];
             }
 
-            // out[c] = sum over n and the plane of x[n][c]; one block per channel
-            extern "C" __global__ void __launch_bounds__(256) pt_channel_sum(const float* __restrict__ x, float* out, int N, int C, i64 plane) {
-                __shared__ double buf[256];
-                const int c = blockIdx.x;
-                double s = 0;
-                for (int n = 0; n < N; n++) {
-                    const float* p = x + ((i64)n * C + c) * plane;
-                    for (i64 i = threadIdx.x; i < plane; i += blockDim.x) s += p[i];
+            // Per-channel reductions are two-stage: channel c's N * plane values, flattened as
+            // j = n * plane + i, are cut into B contiguous slices of `chunk` values; block
+            // c * B + b sums slice b into a double partial, and one block per channel then sums
+            // its B partials in a fixed order (deterministic). A plane is the channel of N = 1.
+
+            // calls f(offset of x[n][c][i]) for this thread's values j = start + threadIdx.x + k * blockDim.x < end
+            template <typename F>
+            __device__ __forceinline__ void pt_slice(int C, int c, i64 plane, i64 start, i64 end, F f) {
+                i64 j = start + threadIdx.x;
+                if (j >= end) return;
+                const i64 n0 = j / plane;
+                i64 i = j - n0 * plane;
+                const i64 item = (i64)C * plane; // from x[n][c] to x[n + 1][c]
+                i64 base = (n0 * C + c) * plane;
+                while (j < end) {
+                    f(base + i);
+                    j += blockDim.x;
+                    i += blockDim.x;
+                    if (i >= plane) {
+                        if (plane >= blockDim.x) { // i < 2 * plane: one wrap
+                            i -= plane;
+                            base += item;
+                        } else { // i < 2 * blockDim.x: 32-bit division is enough
+                            const unsigned q = (unsigned)i / (unsigned)plane;
+                            i -= (i64)q * plane;
+                            base += (i64)q * item;
+                        }
+                    }
                 }
-                s = pt_block_sum(s, buf);
-                if (threadIdx.x == 0) out[c] = (float)s;
             }
 
-            // out[q] = (sum over plane q of a * b (b null: a)) / div; one block per plane
-            extern "C" __global__ void __launch_bounds__(256) pt_plane_sum(const float* __restrict__ a, const float* __restrict__ b, float* out,
-                                                                        i64 plane, double div) {
+            // the sum of the B partials p[0..B) (B <= blockDim.x), in the same order in every block
+            __device__ double pt_partials(const double* __restrict__ p, int B, double* buf) {
+                return pt_block_sum(threadIdx.x < B ? p[threadIdx.x] : 0.0, buf);
+            }
+
+            // stage 1 of sum over n and the plane of a[n][c] * b[n][c] (b null: a); grid C * B.
+            // out non-null (only with B == 1): out[c] = (float)(sum / div); otherwise partials[c * B + b] = sum
+            extern "C" __global__ void __launch_bounds__(256) pt_sum_partial(const float* __restrict__ a, const float* __restrict__ b,
+                                                                          int N, int C, i64 plane, int B, i64 chunk,
+                                                                          double* partials, float* out, double div) {
                 __shared__ double buf[256];
-                const i64 base = (i64)blockIdx.x * plane;
+                const int c = blockIdx.x / B, k = blockIdx.x % B;
+                const i64 start = k * chunk, end = min(start + chunk, (i64)N * plane);
                 double s = 0;
-                for (i64 i = threadIdx.x; i < plane; i += blockDim.x)
-                    s += b ? (double)a[base + i] * b[base + i] : (double)a[base + i];
+                if (b) pt_slice(C, c, plane, start, end, [&](i64 o) { s += (double)a[o] * b[o]; });
+                else pt_slice(C, c, plane, start, end, [&](i64 o) { s += (double)a[o]; });
                 s = pt_block_sum(s, buf);
+                if (threadIdx.x == 0) {
+                    if (out) out[c] = (float)(s / div);
+                    else partials[blockIdx.x] = s;
+                }
+            }
+
+            // stage 2 of pt_sum_partial: out[c] = (float)(sum of partials[c * B ..] / div); grid C
+            extern "C" __global__ void __launch_bounds__(256) pt_sum_finish(const double* __restrict__ partials, int B, float* out, double div) {
+                __shared__ double buf[256];
+                const double s = pt_partials(partials + (i64)blockIdx.x * B, B, buf);
                 if (threadIdx.x == 0) out[blockIdx.x] = (float)(s / div);
             }
 
-            // training BatchNorm statistics, two passes in double; one block per channel.
-            // stats[2c] = mean, stats[2c+1] = invStd (double, for pt_bn_apply)
-            extern "C" __global__ void __launch_bounds__(256) pt_bn_stats(const float* __restrict__ x, int N, int C, i64 plane,
-                                                                       float* mean, float* invStd, double* stats,
-                                                                       float* runMean, float* runVar, float momentum, float eps) {
+            // training BatchNorm statistics, pass 2 of 3 (pass 1 is pt_sum_partial into sums): grid C * B,
+            // sq[c * B + b] = sum over slice b of (x - mean)^2, the mean from channel c's B partial sums
+            extern "C" __global__ void __launch_bounds__(256) pt_bn_sq_partial(const float* __restrict__ x, int N, int C, i64 plane,
+                                                                            int B, i64 chunk, const double* __restrict__ sums,
+                                                                            double* sq) {
+                __shared__ double buf[256];
+                const int c = blockIdx.x / B, k = blockIdx.x % B;
+                const double m = (double)N * plane;
+                const double mu = pt_partials(sums + (i64)c * B, B, buf) / m;
+                const i64 start = k * chunk, end = min(start + chunk, (i64)N * plane);
+                double q = 0;
+                pt_slice(C, c, plane, start, end, [&](i64 o) {
+                    double d = x[o] - mu;
+                    q += d * d;
+                });
+                q = pt_block_sum(q, buf);
+                if (threadIdx.x == 0) sq[blockIdx.x] = q;
+            }
+
+            // pass 3: one block per channel. stats[2c] = mean, stats[2c+1] = invStd (double, for pt_bn_apply)
+            extern "C" __global__ void __launch_bounds__(256) pt_bn_stats_finish(const double* __restrict__ sums, const double* __restrict__ sq,
+                                                                              int N, i64 plane, int B,
+                                                                              float* mean, float* invStd, double* stats,
+                                                                              float* runMean, float* runVar, float momentum, float eps) {
                 __shared__ double buf[256];
                 const int c = blockIdx.x;
                 const double m = (double)N * plane;
-                double s = 0;
-                for (int n = 0; n < N; n++) {
-                    const float* p = x + ((i64)n * C + c) * plane;
-                    for (i64 i = threadIdx.x; i < plane; i += blockDim.x) s += p[i];
-                }
-                const double mu = pt_block_sum(s, buf) / m;
-                double q = 0;
-                for (int n = 0; n < N; n++) {
-                    const float* p = x + ((i64)n * C + c) * plane;
-                    for (i64 i = threadIdx.x; i < plane; i += blockDim.x) {
-                        double d = p[i] - mu;
-                        q += d * d;
-                    }
-                }
-                const double var = pt_block_sum(q, buf) / m;
+                const double mu = pt_partials(sums + (i64)c * B, B, buf) / m;
+                const double var = pt_partials(sq + (i64)c * B, B, buf) / m;
                 const double inv = 1.0 / sqrt(var + eps);
                 if (threadIdx.x == 0) {
                     mean[c] = (float)mu;
@@ -147,24 +224,36 @@ final class TrainingKernels implements AutoCloseable {
                 }
             }
 
-            // dBeta = sum dy, dGamma = sum dy * xhat per channel; sums[2c], sums[2c+1] in double for pt_bn_grad_apply
-            extern "C" __global__ void __launch_bounds__(256) pt_bn_grad_reduce(const float* __restrict__ x, const float* __restrict__ dy,
-                                                                             const float* __restrict__ mean, const float* __restrict__ invStd,
-                                                                             int N, int C, i64 plane, float* dGamma, float* dBeta, double* sums) {
+            // BatchNorm backward reductions, stage 1: grid C * B; over slice b of channel c,
+            // partials[c * B + b] = sum dy (dBeta), partials[C * B + c * B + b] = sum dy * xhat (dGamma)
+            extern "C" __global__ void __launch_bounds__(256) pt_bn_grad_partial(const float* __restrict__ x, const float* __restrict__ dy,
+                                                                              const float* __restrict__ mean, const float* __restrict__ invStd,
+                                                                              int N, int C, i64 plane, int B, i64 chunk, double* partials) {
                 __shared__ double buf[256];
-                const int c = blockIdx.x;
+                const int c = blockIdx.x / B, k = blockIdx.x % B;
                 const float mc = mean[c], ic = invStd[c];
+                const i64 start = k * chunk, end = min(start + chunk, (i64)N * plane);
                 double sb = 0, sg = 0;
-                for (int n = 0; n < N; n++) {
-                    const i64 base = ((i64)n * C + c) * plane;
-                    for (i64 i = threadIdx.x; i < plane; i += blockDim.x) {
-                        double d = dy[base + i];
-                        sb += d;
-                        sg += d * (x[base + i] - mc) * ic;
-                    }
-                }
+                pt_slice(C, c, plane, start, end, [&](i64 o) {
+                    double d = dy[o];
+                    sb += d;
+                    sg += d * (x[o] - mc) * ic;
+                });
                 sb = pt_block_sum(sb, buf);
                 sg = pt_block_sum(sg, buf);
+                if (threadIdx.x == 0) {
+                    partials[blockIdx.x] = sb;
+                    partials[(i64)C * B + blockIdx.x] = sg;
+                }
+            }
+
+            // stage 2, one block per channel: dBeta, dGamma; sums[2c], sums[2c+1] in double for pt_bn_grad_apply
+            extern "C" __global__ void __launch_bounds__(256) pt_bn_grad_finish(const double* __restrict__ partials, int C, int B,
+                                                                             float* dGamma, float* dBeta, double* sums) {
+                __shared__ double buf[256];
+                const int c = blockIdx.x;
+                const double sb = pt_partials(partials + (i64)c * B, B, buf);
+                const double sg = pt_partials(partials + (i64)C * B + (i64)c * B, B, buf);
                 if (threadIdx.x == 0) {
                     dBeta[c] = (float)sb;
                     dGamma[c] = (float)sg;

@@ -183,6 +183,16 @@ class CudaTrainingOpsTest {
         // many elements per thread of the per-channel reduction
         checkBatchNorm("large plane", 4, 3, 128, 96, -2, 3);
         checkBatchNorm("1x1 maps", 8, 6, 1, 1, 1, 4);
+        // the two-stage reductions: one block per channel at the edge, then several, with slices
+        // that start and end inside an item's plane, and planes smaller than a block
+        assertThat(TrainingKernels.split(64 * 128).blocks()).isEqualTo(1);
+        checkBatchNorm("exactly one block per channel", 1, 2, 64, 128, 0.5f, 5);
+        assertThat(TrainingKernels.split(3 * 2731).blocks()).isEqualTo(2);
+        checkBatchNorm("one value over one block", 3, 2, 1, 2731, -1, 6);
+        assertThat(TrainingKernels.split(2L * 300 * 301).blocks()).isGreaterThan(16);
+        checkBatchNorm("many blocks per channel", 2, 3, 300, 301, 4, 7);
+        assertThat(TrainingKernels.split(600 * 16).blocks()).isEqualTo(2);
+        checkBatchNorm("4x4 planes, many items, two blocks", 600, 2, 4, 4, 2, 8);
     }
 
     @Test
@@ -196,6 +206,46 @@ class CudaTrainingOpsTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both");
             ops.release(three);
             ops.release(two);
+        }
+    }
+
+    @Test
+    void sumsWithSeveralBlocksPerChannelOrPlane() {
+        try (TrainingOps.Scope s = ops.scope()) {
+            // bias gradient: 2 x 300 x 301 values per channel
+            assertThat(TrainingKernels.split(2L * 300 * 301).blocks()).isGreaterThan(1);
+            Op.Conv c = conv(2, 3, 1, 1, 0, 1, true);
+            Tensor x = rand(2, 2, 300, 301, 1);
+            float[] wt = randVec(6, 2, -0.5f, 0.5f), b = randVec(3, 3, -1, 1);
+            Tensor dy = rand(2, 3, 300, 301, 4);
+            var rg = REF.convBackward(x, c, wt, dy, false);
+            DeviceVector dw = ops.fromHost(wt);
+            var g = ops.convBackward(ops.upload(x), c, dw, ops.upload(dy), false);
+            close("bias gradient over 2 x 300 x 301", ops.toHost(g.db()), rg.db(), TOL);
+            // cuDNN's float sums of 180600 terms: looser than the double reductions under test
+            close("1x1 weight gradient over 2 x 300 x 301", ops.toHost(g.dw()), rg.dw(), 1e-3);
+            ops.release(dw);
+
+            // global pooling and the gate gradient split each large plane
+            assertThat(TrainingKernels.splitPlanes(300 * 301).blocks()).isGreaterThan(1);
+            Tensor big = rand(2, 3, 300, 301, 5), dBig = rand(2, 3, 300, 301, 6);
+            DeviceTensor dBigX = ops.upload(big);
+            close("global pool of 300 x 301 planes", down(ops.globalAvgPool(dBigX)), REF.globalAvgPool(big));
+            Tensor gate = rand(2, 3, 1, 1, 7);
+            List<Tensor> want = REF.channelMulBackward(big, gate, dBig);
+            List<DeviceTensor> got = ops.channelMulBackward(dBigX, ops.upload(gate), ops.upload(dBig));
+            close("channelMul gate gradient of 300 x 301 planes", down(got.get(1)), want.get(1));
+            // small planes stay one block per plane
+            assertThat(TrainingKernels.splitPlanes(64 * 64).blocks()).isEqualTo(1);
+            Tensor mid = rand(3, 5, 64, 64, 8);
+            close("global pool of 64 x 64 planes", down(ops.globalAvgPool(ops.upload(mid))), REF.globalAvgPool(mid));
+
+            // embedding gradient: 1 x 1 "planes", a batch large enough for two blocks per channel
+            Op.CostEmbedding e = new Op.CostEmbedding(10, 80, 8);
+            assertThat(TrainingKernels.split(9000).blocks()).isEqualTo(2);
+            Tensor de = rand(9000, e.dim(), 1, 1, 9);
+            close("embedding gradient over a batch of 9000", ops.toHost(ops.embeddingBackward(ops.upload(de), e, 40)),
+                    REF.embeddingBackward(de, e, 40), TOL);
         }
     }
 
@@ -360,6 +410,13 @@ class CudaTrainingOpsTest {
             Tensor x = rand(2, 3, 4, 5, 1);
             Tensor back = down(ops.upload(x));
             assertThat(back.data()).containsExactly(x.data());
+            // more than one HostCopy chunk: the staging buffer grows, chunks overlap their transfers
+            Tensor large = rand(1, 3, 700, 700, 9);
+            assertThat(large.data().length).isGreaterThan(HostCopy.CHUNK_FLOATS);
+            // isEqualTo compares arrays element by element; containsExactly first builds a diff of
+            // the two as lists, quadratic in their length (minutes for 1.5 M floats)
+            assertThat(down(ops.upload(large)).data()).isEqualTo(large.data());
+            assertThat(down(ops.upload(x)).data()).as("a small copy after a large one").containsExactly(x.data());
             float[] v = randVec(1000, 2, -5, 5);
             DeviceVector p = ops.fromHost(v);
             assertThat(ops.length(p)).isEqualTo(1000);
@@ -422,7 +479,7 @@ class CudaTrainingOpsTest {
 
     @Test
     void scopesReturnMemoryThePoolReachesASteadyStateAndCloseFreesEverything() {
-        long baseline = Cudart.liveDeviceBytes();
+        long baseline = Cudart.liveDeviceBytes(), pinnedBaseline = Cudart.livePinnedBytes();
         CudaTrainingOps own = (CudaTrainingOps) new CudaTrainingBackend().open(1);
         try {
             Op.Conv c = conv(8, 16, 3, 2, 1, 1, true);
@@ -466,6 +523,7 @@ class CudaTrainingOpsTest {
             own.close();
         }
         assertThat(Cudart.liveDeviceBytes()).as("device bytes after close").isEqualTo(baseline);
+        assertThat(Cudart.livePinnedBytes()).as("pinned staging bytes after close").isEqualTo(pinnedBaseline);
         own.close();
         assertThatThrownBy(() -> own.zeros(3)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
