@@ -237,6 +237,47 @@ public interface TrainingOps<T extends Nchw, P> extends AutoCloseable {
     /** The scalars of one {@link #adamUpdate}. */
     record AdamStep(double beta1, double beta2, double decay, double stepSize, boolean adaptive, double eps) {}
 
+    // ---- the matting losses (optional) ---------------------------------------------------
+
+    /**
+     * The definition of the matting losses as data (pam-train's {@code Losses} holds the values):
+     * the weights of the composition, Laplacian and distillation terms next to L1, the pyramid's
+     * level count, the normaliser epsilon, the Charbonnier epsilon and the per-channel standard
+     * deviations that divide the composition error.
+     */
+    record LossSpec(double compositionWeight, double laplacianWeight, double distillationWeight, int laplacianLevels,
+                    double eps, double charbonnierEps, double stdR, double stdG, double stdB) {}
+
+    /** The loss values of one batch (means as pam-train defines them) and the gradient of their weighted sum w.r.t. alpha. */
+    record LossValues<T>(double l1, double composition, double laplacian, double distillation, T grad) {
+        /** {@code l1 + wc composition + wl laplacian + wd distillation}. */
+        public double total(LossSpec s) {
+            return l1 + s.compositionWeight() * composition + s.laplacianWeight() * laplacian + s.distillationWeight() * distillation;
+        }
+    }
+
+    /** Whether {@link #mattingLosses} is implemented; when not, the trainer computes the losses on the host. */
+    default boolean computesLosses() {
+        return false;
+    }
+
+    /**
+     * The matting losses of a batch where the data lives (a device backend so keeps the alpha and
+     * its gradient on the device): on the unknown pixels (input channel 4), the L1 of alpha
+     * against the ground truth, the composition loss, the Laplacian pyramid loss and, when
+     * {@code teacher} is not null, the Charbonnier distance to the teacher's alpha, exactly as
+     * pam-train's {@code Losses} defines them (its tests and {@code TrainingCheck} compare).
+     *
+     * @param alpha   N x 1 x H x W, the composed prediction; H and W multiples of 2^levels
+     * @param input   N x 6 x H x W, the network input
+     * @param targets N x 7 x H x W: ground-truth alpha, foreground RGB, background RGB
+     * @param teacher N x 1 x H x W, or null (no distillation term)
+     * @throws UnsupportedOperationException unless {@link #computesLosses()}
+     */
+    default LossValues<T> mattingLosses(T alpha, T input, T targets, T teacher, LossSpec spec) {
+        throw new UnsupportedOperationException(name() + " does not compute the losses; the trainer computes them on the host");
+    }
+
     /**
      * Opens a scope: the results of ops made while it is the innermost open scope are released
      * when it closes (device memory back to the backend's pool). Scopes nest; close them in

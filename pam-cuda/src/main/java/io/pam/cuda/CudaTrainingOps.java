@@ -52,6 +52,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
     private final MemorySegment one, zero;
     private final long cudnn;
     private final TrainingKernels kernels;
+    private final DeviceLosses losses;
     private final DevicePool pool = new DevicePool();
     private final ArrayDeque<ScopeImpl> scopes = new ArrayDeque<>();
     /** Results made while no scope was open: owned until close. */
@@ -97,6 +98,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
             throw e;
         }
         cudnn = handle;
+        losses = new DeviceLosses(kernels, pool);
     }
 
     @Override
@@ -784,6 +786,34 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         DeviceTensor d = tensor(t.n(), t.c(), t.h(), t.w());
         toDevice(d.ptr(), t.data());
         return d;
+    }
+
+    // ---- losses ---------------------------------------------------------------------------
+
+    @Override
+    public boolean computesLosses() {
+        return true;
+    }
+
+    @Override
+    public LossValues<DeviceTensor> mattingLosses(DeviceTensor alpha, DeviceTensor input, DeviceTensor targets, DeviceTensor teacher,
+                                                  LossSpec spec) {
+        begin();
+        int n = alpha.n(), h = alpha.h(), w = alpha.w(), levels = spec.laplacianLevels();
+        if (alpha.c() != 1) throw new IllegalArgumentException("mattingLosses: alpha must have 1 channel, got " + alpha);
+        if (input.n() != n || input.c() != 6 || input.h() != h || input.w() != w)
+            throw new IllegalArgumentException("mattingLosses: input must be " + n + "x6x" + h + "x" + w + ", got " + input);
+        if (targets.n() != n || targets.c() != 7 || targets.h() != h || targets.w() != w)
+            throw new IllegalArgumentException("mattingLosses: targets must be " + n + "x7x" + h + "x" + w
+                    + " (ground-truth alpha, foreground, background), got " + targets);
+        if (teacher != null) sameShape(alpha, teacher, "mattingLosses: teacher");
+        if (levels < 1 || levels > 10 || h % (1 << levels) != 0 || w % (1 << levels) != 0)
+            throw new IllegalArgumentException("mattingLosses: H and W must be multiples of 2^" + levels + " (the Laplacian pyramid's levels), got "
+                    + h + "x" + w);
+        DeviceTensor grad = like(alpha);
+        LossValues<DeviceTensor> v = losses.compute(alpha, input, targets, teacher, spec, grad);
+        if (syncEach) TrainingKernels.checkpoint("mattingLosses");
+        return v;
     }
 
     /**

@@ -448,7 +448,7 @@ final class TrainingKernels implements AutoCloseable {
     private final Map<String, Long> functions = new HashMap<>();
     /** One reusable argument block: cuLaunchKernel copies the values before it returns. */
     private final Arena arena = Arena.ofShared();
-    private static final int MAX_ARGS = 16;
+    private static final int MAX_ARGS = 24;
     private final MemorySegment values = arena.allocate(8L * MAX_ARGS, 8);
     private final MemorySegment params = arena.allocate(ADDRESS, MAX_ARGS);
 
@@ -462,7 +462,7 @@ final class TrainingKernels implements AutoCloseable {
      */
     TrainingKernels(int arch, boolean syncEach) {
         this.syncEach = syncEach;
-        byte[] image = IMAGES.computeIfAbsent(arch, a -> Nvrtc.compile(SOURCE, "pam_training_kernels.cu", a, List.of("--fmad=false")));
+        byte[] image = IMAGES.computeIfAbsent(arch, a -> Nvrtc.compile(SOURCE + DeviceLosses.SOURCE, "pam_training_kernels.cu", a, List.of("--fmad=false")));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment img = a.allocate(image.length + 1L, 16);
             MemorySegment.copy(image, 0, img, JAVA_BYTE, 0, image.length);

@@ -1,6 +1,8 @@
 package io.pam.train;
 
 import io.pam.net.Tensor;
+import io.pam.spi.TrainingOps;
+import io.pam.train.data.Batch;
 
 /**
  * The training losses, each on the trimap's unknown pixels (input channel 4), with its gradient
@@ -11,10 +13,53 @@ public final class Losses {
     private Losses() {}
 
     public static final double EPS = 1e-8;
+    /** Inside the Charbonnier square root: keeps its slope finite at zero. */
+    static final double CHARBONNIER_EPS = 1e-12;
     /** ImageNet standard deviations: the composition loss divides each channel's error by them. */
     static final double[] RGB_STD = {0.229, 0.224, 0.225};
     /** Pyramid levels of the Laplacian loss. */
     public static final int LAP_LEVELS = 5;
+
+    /**
+     * These losses as data, with the trainer's weights, for a backend that computes them itself
+     * ({@link TrainingOps#mattingLosses}).
+     */
+    public static TrainingOps.LossSpec spec(double compositionWeight, double laplacianWeight, double distillationWeight) {
+        return new TrainingOps.LossSpec(compositionWeight, laplacianWeight, distillationWeight, LAP_LEVELS, EPS, CHARBONNIER_EPS,
+                RGB_STD[0], RGB_STD[1], RGB_STD[2]);
+    }
+
+    /**
+     * The matting losses of a batch on the host: L1, composition, Laplacian and, when
+     * {@code teacher} is not null, the Charbonnier distance to it, with the gradient of
+     * {@code l1 + wc comp + wl lap + wd ds} w.r.t. alpha (the spec's weights). What
+     * {@link TrainingOps#mattingLosses} computes on a backend that has it.
+     */
+    public static TrainingOps.LossValues<Tensor> total(Tensor alpha, Batch b, Tensor teacher, TrainingOps.LossSpec s) {
+        Value l1 = l1(alpha, b.alpha(), b.input());
+        Value comp = composition(alpha, b.fg(), b.bg(), b.input());
+        Value lap = laplacian(alpha, b.alpha(), b.input());
+        Tensor g = axpy(axpy(l1.grad(), s.compositionWeight(), comp.grad()), s.laplacianWeight(), lap.grad());
+        double ds = 0;
+        if (teacher != null) {
+            Value d = charbonnier(alpha, teacher, b.input());
+            g = axpy(g, s.distillationWeight(), d.grad());
+            ds = d.loss();
+        }
+        return new TrainingOps.LossValues<>(l1.loss(), comp.loss(), lap.loss(), ds, g);
+    }
+
+    /** The targets of {@link TrainingOps#mattingLosses} in one tensor: N x 7, ground-truth alpha, foreground RGB, background RGB. */
+    public static Tensor targets(Batch b) {
+        int n = b.alpha().n(), h = b.alpha().h(), w = b.alpha().w(), plane = h * w;
+        Tensor t = Tensor.zeros(n, 7, h, w);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(b.alpha().data(), i * plane, t.data(), t.index(i, 0, 0, 0), plane);
+            System.arraycopy(b.fg().data(), b.fg().index(i, 0, 0, 0), t.data(), t.index(i, 1, 0, 0), 3 * plane);
+            System.arraycopy(b.bg().data(), b.bg().index(i, 0, 0, 0), t.data(), t.index(i, 4, 0, 0), 3 * plane);
+        }
+        return t;
+    }
 
     /** A loss value and its gradient w.r.t. the alpha it was computed on. */
     public record Value(double loss, Tensor grad) {}
@@ -65,7 +110,7 @@ public final class Losses {
         },
         CHARBONNIER {
             double of(double d) {
-                return Math.sqrt(d * d + 1e-12);
+                return Math.sqrt(d * d + CHARBONNIER_EPS);
             }
 
             double weightedSlope(float u, double d, double rho) {

@@ -75,7 +75,16 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
      */
     private Ahead<T> ahead;
 
-    private record Ahead<T>(Batch batch, TrainingOps.Incoming<T> input) {}
+    /** A batch with its input and, where the backend computes the losses, its loss targets on their way. */
+    private record Ahead<T>(Batch batch, TrainingOps.Incoming<T> input, TrainingOps.Incoming<T> targets) {
+        void close() {
+            input.close();
+            if (targets != null) targets.close();
+        }
+    }
+
+    /** The losses as data, for a backend that computes them ({@link TrainingOps#computesLosses()}). */
+    static final TrainingOps.LossSpec LOSSES = Losses.spec(W_COMP, W_LAP, W_DS);
     private long lastCheckpointNanos;
     /** Training time (optimiser steps only: no validation, prior or checkpoint) and work since the last progress line. */
     private long trainNanosSinceLog;
@@ -368,7 +377,7 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     }
 
     private void closeSource() {
-        if (ahead != null) ahead.input().close();
+        if (ahead != null) ahead.close();
         ahead = null;
         if (source != null) source.close();
         source = null;
@@ -383,7 +392,8 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
 
     private Ahead<T> readBatch() {
         Batch b = source.next();
-        return new Ahead<>(b, ops.prefetch(b.input()));
+        TrainingOps.Incoming<T> input = ops.prefetch(b.input());
+        return new Ahead<>(b, input, ops.computesLosses() ? ops.prefetch(Losses.targets(b)) : null);
     }
 
     /**
@@ -407,10 +417,11 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
                 Batch b = next.batch();
                 samplesSinceLog += b.size();
                 T input = next.input().take();
+                T targets = next.targets() == null ? null : next.targets().take();
                 double[] p = switch (stage) {
-                    case FULL -> microStep(b, input, full, costs.largest() + 1, false, grads, touched);
-                    case SPOS -> microStep(b, input, spos, costs.largest() + 1, false, grads, touched);
-                    default -> pathStep(b, input, grads, touched);
+                    case FULL -> microStep(b, input, targets, full, costs.largest() + 1, false, grads, touched);
+                    case SPOS -> microStep(b, input, targets, spos, costs.largest() + 1, false, grads, touched);
+                    default -> pathStep(b, input, targets, grads, touched);
                 };
                 for (int i = 0; i < parts.length; i++) parts[i] += p[i] / cfg.accumulate();
             }
@@ -421,23 +432,29 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
         }
     }
 
-    /** Forward/backward along a route; returns {total, l1, comp, lap, ds, pt}. */
-    private double[] microStep(Batch b, T input, Route route, double budget, boolean pathLoss, Map<String, P> grads, Set<String> touched) {
+    /**
+     * Forward/backward along a route; returns {total, l1, comp, lap, ds, pt}. The losses are the
+     * backend's when it computes them ({@code targets} non-null: alpha and its gradient stay
+     * there), else the host's on the downloaded alpha.
+     */
+    private double[] microStep(Batch b, T input, T targets, Route route, double budget, boolean pathLoss, Map<String, P> grads,
+                               Set<String> touched) {
         Tensor teacherAlpha = stage >= SPOS ? teacherAlpha(input) : null;
         TrainGraph.Pass<T, P> pass = graph.forward(params, input, budget, TrainGraph.Router.fixed(route), TrainGraph.Mode.TRAIN);
         readAhead();
-        Tensor alpha = ops.download(pass.alpha());
-        Losses.Value l1 = Losses.l1(alpha, b.alpha(), b.input());
-        Losses.Value comp = Losses.composition(alpha, b.fg(), b.bg(), b.input());
-        Losses.Value lap = Losses.laplacian(alpha, b.alpha(), b.input());
-        Tensor g = Losses.axpy(Losses.axpy(l1.grad(), W_COMP, comp.grad()), W_LAP, lap.grad());
-        double total = l1.loss() + W_COMP * comp.loss() + W_LAP * lap.loss(), ds = 0, pt = 0;
-        if (teacherAlpha != null) {
-            Losses.Value d = Losses.charbonnier(alpha, teacherAlpha, b.input());
-            g = Losses.axpy(g, W_DS, d.grad());
-            ds = d.loss();
-            total += W_DS * ds;
+        TrainingOps.LossValues<?> losses;
+        T g;
+        if (targets != null) {
+            TrainingOps.LossValues<T> v = ops.mattingLosses(pass.alpha(), input, targets,
+                    teacherAlpha == null ? null : ops.upload(teacherAlpha), LOSSES);
+            losses = v;
+            g = v.grad();
+        } else {
+            TrainingOps.LossValues<Tensor> v = Losses.total(ops.download(pass.alpha()), b, teacherAlpha, LOSSES);
+            losses = v;
+            g = ops.upload(v.grad());
         }
+        double total = losses.total(LOSSES), pt = 0;
         List<T> dLogits = null;
         if (pathLoss) {
             Tensor[] logits = new Tensor[NetworkSpec.GROUPS];
@@ -451,8 +468,8 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
             }
             total += W_PT * pt;
         }
-        touched.addAll(graph.backward(pass, params, ops.upload(g), dLogits, grads));
-        return new double[] {total, l1.loss(), comp.loss(), lap.loss(), ds, pt};
+        touched.addAll(graph.backward(pass, params, g, dLogits, grads));
+        return new double[] {total, losses.l1(), losses.composition(), losses.laplacian(), losses.distillation(), pt};
     }
 
     private Tensor teacherAlpha(T input) {
@@ -462,7 +479,7 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     }
 
     /** Algorithm 1 for one batch: pick the label route, then train along it. */
-    private double[] pathStep(Batch b, T input, Map<String, P> grads, Set<String> touched) {
+    private double[] pathStep(Batch b, T input, T targets, Map<String, P> grads, Set<String> touched) {
         int point = prior.lowestBudget() + rng.nextInt(prior.highestBudget() - prior.lowestBudget() + 1);
         double budget = prior.gmac(point);
         List<Route> drawn = prior.draw(point, cfg.priorDraws(), rng);
@@ -482,7 +499,7 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
         labels++;
         if (label.equals(network)) networkLabels++;
         history.addLabel(budget, label, costs.gmac(label));
-        return microStep(b, input, label, budget, true, grads, touched);
+        return microStep(b, input, targets, label, budget, true, grads, touched);
     }
 
     /** L1 of a route on a batch, batch statistics, nothing kept. */

@@ -141,6 +141,16 @@ public final class TrainingCheck {
             if (!paperRoutes.isEmpty())
                 summary.add(String.format(Locale.ROOT, "gradient parity, paper network, %d routes at 4x64x64: worst tensor rel. error %.2e",
                         paperRoutes.size(), worstPaper));
+            if (parts.contains("parity") && ops.computesLosses()) {
+                boolean lossesOk = true;
+                for (int[] size : smoke ? new int[][] {{2, 64}} : new int[][] {{4, 128}, {2, 96}, {8, 512}}) {
+                    LossComparison c = compareLosses(ops, size[0], size[1]);
+                    System.out.println("  " + c.line());
+                    summary.add(c.line());
+                    lossesOk &= c.passes();
+                }
+                ok &= lossesOk;
+            }
 
             // 2. optimiser steps through the Trainer
             if (parts.contains("steps")) {
@@ -329,6 +339,61 @@ public final class TrainingCheck {
         };
     }
 
+    // ---- the backend's losses ----------------------------------------------------------------
+
+    /** Values: relative; gradient: max abs difference over max |host gradient| (float rounding of the weighted sum). */
+    static final double LOSS_VALUE_TOLERANCE = 1e-9, LOSS_GRAD_TOLERANCE = 1e-5;
+
+    record LossComparison(String what, double worstValue, double gradErr, double deviceMs, double hostMs) {
+        boolean passes() {
+            return worstValue <= LOSS_VALUE_TOLERANCE && gradErr <= LOSS_GRAD_TOLERANCE;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "losses on the backend vs the host, %s: values within %.1e, gradient %.1e; %.1f ms there, %.1f ms on the host  %s",
+                    what, worstValue, gradErr, deviceMs, hostMs, passes() ? "ok" : "FAIL");
+        }
+    }
+
+    /**
+     * {@link TrainingOps#mattingLosses} against {@link Losses#total} on a procedural batch with
+     * a noisy prediction and a teacher (every term present).
+     */
+    static LossComparison compareLosses(TrainingOps<?, ?> ops, int n, int side) {
+        return compareLossesOn(ops, n, side);
+    }
+
+    private static <T extends Nchw, P> LossComparison compareLossesOn(TrainingOps<T, P> ops, int n, int side) {
+        Batch b = new SyntheticBatches(5, n, side).next();
+        Random r = new Random(3);
+        Tensor alpha = Tensor.zeros(n, 1, side, side), teacher = Tensor.zeros(n, 1, side, side);
+        for (int i = 0; i < alpha.data().length; i++) {
+            alpha.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.1 * r.nextGaussian())));
+            teacher.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.05 * r.nextGaussian())));
+        }
+        TrainingOps.LossSpec spec = Trainer.LOSSES;
+        long h0 = System.nanoTime();
+        TrainingOps.LossValues<Tensor> host = Losses.total(alpha, b, teacher, spec);
+        double hostMs = (System.nanoTime() - h0) / 1e6;
+        try (TrainingOps.Scope scope = ops.scope()) {
+            T a = ops.upload(alpha), in = ops.upload(b.input()), tg = ops.upload(Losses.targets(b)), te = ops.upload(teacher);
+            ops.mattingLosses(a, in, tg, te, spec); // warm-up
+            ops.synchronize();
+            long d0 = System.nanoTime();
+            TrainingOps.LossValues<T> dev = ops.mattingLosses(a, in, tg, te, spec);
+            ops.synchronize();
+            double deviceMs = (System.nanoTime() - d0) / 1e6;
+            double[] hv = {host.l1(), host.composition(), host.laplacian(), host.distillation()};
+            double[] dv = {dev.l1(), dev.composition(), dev.laplacian(), dev.distillation()};
+            double worst = 0;
+            for (int i = 0; i < hv.length; i++) worst = Math.max(worst, Math.abs(hv[i] - dv[i]) / Math.max(Math.abs(hv[i]), 1e-30));
+            float[] hg = host.grad().data(), dg = ops.download(dev.grad()).data();
+            double scale = 0;
+            for (float v : hg) scale = Math.max(scale, Math.abs(v));
+            return new LossComparison(n + "x" + side + "x" + side, worst, maxAbs(dg, hg) / Math.max(scale, 1e-30), deviceMs, hostMs);
+        }
+    }
+
     // ---- throughput and a short run ---------------------------------------------------------
 
     static List<String> throughput(TrainingOps<?, ?> ops, int crop, int batch, int steps) {
@@ -356,14 +421,18 @@ public final class TrainingCheck {
             r.add(String.format(Locale.ROOT, "stage 3 (Algorithm 1: %d prior routes + network route + label route) %dx%d batch %d: %.2f samples/s (%.3f s/step)",
                     cfg.priorDraws(), cfg.crop(), cfg.crop(), cfg.batch(), steps * cfg.batch() / s3, s3 / steps));
         }
-        // the same stage-1 steps with each batch uploaded when used instead of copied ahead
-        try (Trainer<T, P> t = trainer(uploadAtUse(ops), cfg, line -> {}, data)) {
-            t.runUntil(Trainer.FULL, 2);
-            long t0 = System.nanoTime();
-            t.runUntil(Trainer.FULL, 2 + steps);
-            double s1 = (System.nanoTime() - t0) / 1e9;
-            r.add(String.format(Locale.ROOT, "stage 1 as above, each batch uploaded when used (no copy ahead): %.2f samples/s (%.3f s/step)",
-                    steps * cfg.batch() / s1, s1 / steps));
+        // the same stage-1 steps with each optional feature of the backend turned off in turn
+        for (Feature off : Feature.values()) {
+            if (off == Feature.LOSSES && !ops.computesLosses()) continue;
+            try (Trainer<T, P> t = trainer(without(ops, off), cfg, line -> {}, data)) {
+                t.runUntil(Trainer.FULL, 2);
+                long t0 = System.nanoTime();
+                t.runUntil(Trainer.FULL, 2 + steps);
+                double s1 = (System.nanoTime() - t0) / 1e9;
+                String how = off == Feature.COPY_AHEAD ? "each batch uploaded when used (no copy ahead)"
+                        : "losses on the host (alpha down, gradient up)";
+                r.add(String.format(Locale.ROOT, "stage 1 as above, %s: %.2f samples/s (%.3f s/step)", how, steps * cfg.batch() / s1, s1 / steps));
+            }
         }
         // where a stage-1 step goes, op by op (synchronised after every op)
         OpProfile profile = new OpProfile();
@@ -387,15 +456,22 @@ public final class TrainingCheck {
         return r;
     }
 
+    /** What {@link #without} can turn off. */
+    enum Feature {
+        /** {@link TrainingOps#prefetch} becomes an upload when the tensor is taken. */
+        COPY_AHEAD,
+        /** {@link TrainingOps#computesLosses()} answers false: the trainer downloads alpha and computes the losses on the host. */
+        LOSSES
+    }
+
     /**
-     * {@code ops} with {@link TrainingOps#prefetch} replaced by an upload when the tensor is
-     * taken: the trainer's batches then go up synchronously, as before the copies ahead (for the
-     * comparison in the throughput figures; everything else is passed through).
+     * {@code ops} with one optional feature turned off, for the comparisons in the throughput
+     * figures; everything else is passed through.
      */
     @SuppressWarnings("unchecked")
-    static <T extends Nchw, P> TrainingOps<T, P> uploadAtUse(TrainingOps<T, P> ops) {
+    static <T extends Nchw, P> TrainingOps<T, P> without(TrainingOps<T, P> ops, Feature off) {
         InvocationHandler h = (proxy, m, args) -> {
-            if (m.getName().equals("prefetch")) {
+            if (off == Feature.COPY_AHEAD && m.getName().equals("prefetch")) {
                 Tensor t = (Tensor) args[0];
                 return new TrainingOps.Incoming<T>() {
                     public T take() {
@@ -405,6 +481,7 @@ public final class TrainingCheck {
                     public void close() {}
                 };
             }
+            if (off == Feature.LOSSES && m.getName().equals("computesLosses")) return false;
             try {
                 return m.invoke(ops, args);
             } catch (InvocationTargetException e) {
