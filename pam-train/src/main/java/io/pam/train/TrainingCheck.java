@@ -372,6 +372,7 @@ public final class TrainingCheck {
             teacher.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.05 * r.nextGaussian())));
         }
         TrainingOps.LossSpec spec = Trainer.LOSSES;
+        Losses.total(alpha, b, teacher, spec); // warm-up (the first call of a size also makes the pyramid's workspaces)
         long h0 = System.nanoTime();
         TrainingOps.LossValues<Tensor> host = Losses.total(alpha, b, teacher, spec);
         double hostMs = (System.nanoTime() - h0) / 1e6;
