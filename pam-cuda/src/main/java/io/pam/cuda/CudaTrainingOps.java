@@ -59,8 +59,6 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
     private final Blocks unscoped = new Blocks();
     /** Inputs copied ahead on a stream of their own ({@link #prefetch}). */
     private final InputPrefetch inputs = new InputPrefetch();
-    /** Prefetched inputs taken with no scope open: in use until close. */
-    private final List<InputPrefetch.Slot> unscopedInputs = new ArrayList<>();
     /** Vectors of fromHost/zeros: address to requested bytes. */
     private final Map<Long, Long> persistent = new HashMap<>();
     private final Map<ConvKey, ConvPlan> plans = new LinkedHashMap<>();
@@ -126,8 +124,6 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
 
     private final class ScopeImpl implements Scope {
         final Blocks blocks = new Blocks();
-        /** Prefetched inputs taken while this scope was the innermost: their slots are released with it. */
-        final List<InputPrefetch.Slot> taken = new ArrayList<>();
         boolean open = true;
 
         /** Closes this scope (and any inner scope still open), giving its blocks back to the pool. */
@@ -142,8 +138,6 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
                 top.open = false;
                 for (int i = 0; i < top.blocks.count; i++) pool.give(top.blocks.ptrs[i], top.blocks.bytes[i]);
                 top.blocks.count = 0;
-                for (InputPrefetch.Slot slot : top.taken) inputs.release(slot);
-                top.taken.clear();
                 if (top == this) return;
             }
         }
@@ -818,7 +812,8 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
 
     /**
      * Copies {@code t} into a page-locked buffer now and queues its transfer on a stream of its
-     * own, so it overlaps the kernels queued before; see {@link InputPrefetch} for the ordering.
+     * own, so it overlaps the kernels queued before; {@code take} copies it device-to-device into
+     * a result of the current scope (see {@link InputPrefetch} for the ordering).
      */
     @Override
     public Incoming<DeviceTensor> prefetch(Tensor t) {
@@ -830,11 +825,10 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
             @Override
             public DeviceTensor take() {
                 begin();
-                long ptr = inputs.take(slot, generation);
-                if (scopes.isEmpty()) unscopedInputs.add(slot);
-                else scopes.peek().taken.add(slot);
+                DeviceTensor d = tensor(n, c, h, w);
+                inputs.take(slot, generation, d.ptr());
                 if (syncEach) TrainingKernels.checkpoint("prefetched input");
-                return new DeviceTensor(n, c, h, w, ptr);
+                return d;
             }
 
             @Override
@@ -844,7 +838,7 @@ final class CudaTrainingOps implements TrainingOps<DeviceTensor, DeviceVector> {
         };
     }
 
-    /** Input slots made so far (tests: a loop reading one batch ahead needs two). */
+    /** Input slots made so far (tests: a loop reading one tensor ahead needs one). */
     int inputSlots() {
         return inputs.slots();
     }

@@ -12,9 +12,11 @@ import java.util.List;
  * The matting losses of {@link TrainingOps#mattingLosses} on the device: per-pixel terms and
  * deterministic two-stage sums in double, the Laplacian pyramid and its adjoint as separable
  * blur, subsample and zero-insertion kernels on full planes, and one kernel for the combined
- * gradient. Written to follow pam-train's {@code Losses} and {@code Pyramid} (the same float or
- * double operations per pixel; only the order of the sums differs). One small download at the
- * end brings the sums to the host for the loss values.
+ * gradient. Written to follow pam-train's {@code Losses} and {@code Pyramid}: the same float or
+ * double operations per pixel for the loss terms (the values differ only by the order of the
+ * sums); the gradient is added up in double and rounded once, where the host rounds each term's
+ * gradient to float and adds them in float, so it differs by float rounding. One small download
+ * at the end brings the sums to the host for the loss values.
  */
 final class DeviceLosses {
     /** Kernels, compiled with {@link TrainingKernels} (they use its block sum). */

@@ -7,31 +7,29 @@ import java.util.List;
 /**
  * Host-to-device copies of training inputs that overlap the kernels already queued: the data
  * goes through a page-locked buffer and is copied by {@code cudaMemcpyAsync} on a stream of its
- * own (non-blocking, so it never waits for the legacy default stream the ops run on), and events
- * order it against that stream both ways:
- * <ul>
- *   <li>the ops wait for the copy: {@link #take} makes the legacy stream wait for the slot's
- *       {@code copied} event, so work queued after it sees the data;</li>
- *   <li>the next copy into a slot waits for the ops that read its previous tensor: when the scope
- *       owning that tensor closes, {@link #release} records {@code released} on the legacy
- *       stream, and the copy stream waits for it before writing.</li>
- * </ul>
- * Each slot has its own device buffer (not from the ops' pool: a pool block given back by a scope
- * may still be read by queued kernels, and the copy stream does not follow the legacy stream's
- * order). A training loop that reads one batch ahead uses two slots. Not thread-safe; the owner
- * makes the context current.
+ * own (non-blocking, so it never waits for the legacy default stream the ops run on) into the
+ * slot's device buffer. {@link #take} hands the data over on the legacy stream: it waits for the
+ * slot's {@code copied} event, copies the slot device-to-device into the caller's block (a few
+ * microseconds for a batch) and records {@code released}; the next copy into the slot waits for
+ * that event before writing. So a slot is busy only from {@link #copy} to {@link #take}, however
+ * long the taken tensor is used, and a loop reading one batch ahead needs one slot per tensor it
+ * prefetches (two with the loss targets), whatever number of batches a step accumulates.
+ *
+ * <p>Slots have device buffers of their own rather than pool blocks: a pool block given back by a
+ * scope may still be read by queued kernels, and the copy stream does not follow the legacy
+ * stream's order. Not thread-safe; the owner makes the context current.
  */
 final class InputPrefetch implements AutoCloseable {
-    /** More inputs pending or in use at once than any loop needs: a sign of tensors never taken or scopes never closed. */
+    /** More inputs pending at once than any loop needs: a sign of prefetched tensors never taken nor closed. */
     static final int MAX_SLOTS = 8;
     /** Buffers grow in whole MiB, so batches of slightly different sizes share a slot. */
     private static final long GRAIN = 1L << 20;
 
-    enum State { FREE, PENDING, TAKEN }
+    enum State { FREE, PENDING }
 
     /** One page-locked buffer, one device buffer of the same size, and the two events ordering their reuse. */
     static final class Slot {
-        private long device, pinned, capacity;
+        private long device, pinned, capacity, bytes;
         private long copied, released;
         private boolean releasedRecorded;
         private State state = State.FREE;
@@ -76,8 +74,18 @@ final class InputPrefetch implements AutoCloseable {
         s.releasedRecorded = false;
         long dev = s.device, pin = s.pinned;
         MemorySegment staging = MemorySegment.ofAddress(pin).reinterpret(bytes);
-        HostCopy.toNative(data, staging, (off, n) -> Cudart.memcpyAsync(dev + off, pin + off, n, Cudart.H2D, stream));
-        Cudart.record(s.copied, stream);
+        boolean[] queued = {false};
+        try {
+            HostCopy.toNative(data, staging, (off, n) -> {
+                queued[0] = true;
+                Cudart.memcpyAsync(dev + off, pin + off, n, Cudart.H2D, stream);
+            });
+        } finally {
+            // also after a failure: chunks already queued may still read the page-locked buffer,
+            // and the next copy or a grow waits for this event before touching it
+            if (queued[0]) Cudart.record(s.copied, stream);
+        }
+        s.bytes = bytes;
         s.state = State.PENDING;
         s.generation++;
         return s;
@@ -86,8 +94,7 @@ final class InputPrefetch implements AutoCloseable {
     private Slot freeSlot() {
         for (Slot s : slots) if (s.state == State.FREE) return s;
         if (slots.size() >= MAX_SLOTS)
-            throw new IllegalStateException(MAX_SLOTS + " prefetched inputs are pending or in use: take each one (or close it) "
-                    + "and close the scopes that took them");
+            throw new IllegalStateException(MAX_SLOTS + " prefetched inputs are pending: take each one or close it");
         Slot s = new Slot();
         try {
             s.copied = Cudart.event();
@@ -112,27 +119,22 @@ final class InputPrefetch implements AutoCloseable {
     }
 
     /**
-     * The device address of a pending slot's data, for kernels queued from now on: the legacy
-     * stream waits for the copy. The slot is {@link State#TAKEN} until {@link #release}.
+     * Copies a pending slot's data to {@code dst} (a device block of at least the copied size) on
+     * the legacy stream, after the transfer into the slot; work queued later sees it. The slot is
+     * free again once that device-to-device copy has run.
      */
-    long take(Slot s, int generation) {
+    void take(Slot s, int generation, long dst) {
         check(s, generation, "taken");
         Cudart.waitEvent(Cudart.LEGACY_STREAM, s.copied);
-        s.state = State.TAKEN;
-        return s.device;
+        Cudart.memcpyAsync(dst, s.device, s.bytes, Cudart.D2D);
+        Cudart.record(s.released, Cudart.LEGACY_STREAM);
+        s.releasedRecorded = true;
+        s.state = State.FREE;
     }
 
     /** A pending slot that will not be taken becomes free (its copy may still run: the next copy is queued after it). */
     void drop(Slot s, int generation) {
         if (closed || s.state != State.PENDING || s.generation != generation) return;
-        s.state = State.FREE;
-    }
-
-    /** The scope owning a taken slot's tensor closed: the slot is free once the kernels queued so far have run. */
-    void release(Slot s) {
-        if (closed || s.state != State.TAKEN) return;
-        Cudart.record(s.released, Cudart.LEGACY_STREAM);
-        s.releasedRecorded = true;
         s.state = State.FREE;
     }
 

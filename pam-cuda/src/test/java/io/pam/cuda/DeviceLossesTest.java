@@ -7,15 +7,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pam.net.Tensor;
 import io.pam.spi.TrainingOps;
+import io.pam.train.Losses;
+import io.pam.train.SyntheticBatches;
+import io.pam.train.data.Batch;
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link CudaTrainingOps#mattingLosses} on cases whose values are known exactly; the comparison
- * with pam-train's host losses on real-looking batches is {@code TrainingCheck}'s (it needs
- * pam-train). Skipped where there is no GPU.
+ * {@link CudaTrainingOps#mattingLosses}: cases whose values are known exactly, and agreement with
+ * pam-train's host losses (their definition) on procedural batches, the Laplacian pyramid's
+ * gradient separately. Skipped where there is no GPU.
  */
 class DeviceLossesTest {
     /** The trainer's spec: weights 0.25 / 0.5 / 0.05, 5 levels, eps 1e-8, Charbonnier 1e-12, ImageNet stds. */
@@ -80,6 +84,67 @@ class DeviceLossesTest {
                         assertThat(g[b * h * w + i]).as("%s gradient at image %d pixel %d", what, b, i).isEqualTo(i < w ? 0f : unknown);
             }
         }
+    }
+
+    /** Device minus host gradient, max abs, over the host gradient's largest magnitude. */
+    static double gradError(float[] device, float[] host) {
+        double err = 0, scale = 1e-30;
+        for (int i = 0; i < host.length; i++) {
+            err = Math.max(err, Math.abs(device[i] - host[i]));
+            scale = Math.max(scale, Math.abs(host[i]));
+        }
+        return err / scale;
+    }
+
+    static float[] minus(float[] a, float[] b) {
+        float[] d = new float[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i] - b[i];
+        return d;
+    }
+
+    /**
+     * Procedural batches with a noisy prediction and teacher: every value within 1e-9 of the
+     * host's (relative), the gradient within 1e-5 of the host gradient's largest entry (the host
+     * rounds each term's gradient to float), and the Laplacian term's gradient alone (weight 1
+     * minus weight 0, both sides) within the same bound, so its adjoint pyramid is checked on
+     * real differences, not on the zeros of the constant case.
+     */
+    @Test
+    void matchThePamTrainHostLossesIncludingTheLaplacianAdjoint() {
+        TrainingOps.LossSpec lapOnly = Losses.spec(0, 1, 0), none = Losses.spec(0, 0, 0);
+        for (int[] shape : new int[][] {{2, 64}, {3, 32}, {1, 96}}) {
+            int n = shape[0], side = shape[1];
+            Batch b = new SyntheticBatches(5 + side, n, side).next();
+            Random r = new Random(side);
+            Tensor alpha = Tensor.zeros(n, 1, side, side), teacher = Tensor.zeros(n, 1, side, side);
+            for (int i = 0; i < alpha.data().length; i++) {
+                alpha.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.1 * r.nextGaussian())));
+                teacher.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.05 * r.nextGaussian())));
+            }
+            String what = n + "x" + side + "x" + side;
+            try (TrainingOps.Scope s = ops.scope()) {
+                DeviceTensor a = ops.upload(alpha), in = ops.upload(b.input()), t = ops.upload(Losses.targets(b)), te = ops.upload(teacher);
+                TrainingOps.LossValues<Tensor> host = Losses.total(alpha, b, teacher, SPEC);
+                TrainingOps.LossValues<DeviceTensor> dev = ops.mattingLosses(a, in, t, te, SPEC);
+                double[] hv = {host.l1(), host.composition(), host.laplacian(), host.distillation()};
+                double[] dv = {dev.l1(), dev.composition(), dev.laplacian(), dev.distillation()};
+                for (int i = 0; i < hv.length; i++)
+                    assertThat(Math.abs(dv[i] - hv[i]) / Math.abs(hv[i])).as("%s value %d: device %s host %s", what, i, dv[i], hv[i]).isLessThan(1e-9);
+                assertThat(gradError(ops.download(dev.grad()).data(), host.grad().data())).as(what + " gradient").isLessThan(1e-5);
+
+                float[] hostLap = minus(Losses.total(alpha, b, null, lapOnly).grad().data(), Losses.total(alpha, b, null, none).grad().data());
+                float[] devLap = minus(ops.download(ops.mattingLosses(a, in, t, null, lapOnly).grad()).data(),
+                        ops.download(ops.mattingLosses(a, in, t, null, none).grad()).data());
+                assertThat(Arrays.stream(box(hostLap)).anyMatch(v -> v != 0)).as(what + ": the Laplacian gradient is not trivial").isTrue();
+                assertThat(gradError(devLap, hostLap)).as(what + " Laplacian gradient").isLessThan(1e-5);
+            }
+        }
+    }
+
+    private static Float[] box(float[] a) {
+        Float[] b = new Float[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = a[i];
+        return b;
     }
 
     @Test

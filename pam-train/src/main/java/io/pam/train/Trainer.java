@@ -393,7 +393,12 @@ public final class Trainer<T extends Nchw, P> implements AutoCloseable {
     private Ahead<T> readBatch() {
         Batch b = source.next();
         TrainingOps.Incoming<T> input = ops.prefetch(b.input());
-        return new Ahead<>(b, input, ops.computesLosses() ? ops.prefetch(Losses.targets(b)) : null);
+        try {
+            return new Ahead<>(b, input, ops.computesLosses() ? ops.prefetch(Losses.targets(b)) : null);
+        } catch (RuntimeException | Error e) {
+            input.close();
+            throw e;
+        }
     }
 
     /**
