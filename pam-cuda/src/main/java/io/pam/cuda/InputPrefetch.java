@@ -58,7 +58,7 @@ final class InputPrefetch implements AutoCloseable {
      * {@link State#PENDING}; the host part (into page-locked memory, in parallel chunks) is done
      * when this returns, each chunk's transfer queued as soon as the chunk is in place.
      *
-     * @throws IllegalStateException when {@link #MAX_SLOTS} inputs are pending or in use
+     * @throws IllegalStateException when {@link #MAX_SLOTS} inputs are pending (prefetched, neither taken nor closed)
      */
     Slot copy(float[] data) {
         if (closed) throw new IllegalStateException("the input prefetch is closed");
