@@ -1,13 +1,12 @@
 import io.pam.net.Tensor;
 import io.pam.spi.TrainingOps;
+import io.pam.train.LossCheckCase;
 import io.pam.train.Losses;
-import io.pam.train.SyntheticBatches;
 import io.pam.train.data.Batch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 /**
  * Checks the CUDA loss kernels of {@code io.pam.cuda.DeviceLosses} without a GPU: extracts their
@@ -33,22 +32,16 @@ public class LossKernelsEmulation {
         boolean ok = true;
         for (int[] shape : new int[][] {{2, 64}, {3, 32}, {1, 96}, {2, 128}}) {
             int n = shape[0], side = shape[1];
-            Batch b = new SyntheticBatches(5 + side, n, side).next();
-            Random r = new Random(side);
-            Tensor alpha = Tensor.zeros(n, 1, side, side), teacher = Tensor.zeros(n, 1, side, side);
-            for (int i = 0; i < alpha.data().length; i++) {
-                alpha.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.1 * r.nextGaussian())));
-                teacher.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.05 * r.nextGaussian())));
-            }
+            LossCheckCase c = LossCheckCase.of(n, side);
+            Batch b = c.batch();
             double[] v = new double[4];
-            TrainingOps.LossValues<Tensor> host = Losses.total(alpha, b, teacher, spec);
-            float[] g = emulate(alpha, b, teacher, spec, v);
-            double[] hv = {host.l1(), host.composition(), host.laplacian(), host.distillation()};
-            double worst = 0;
-            for (int i = 0; i < 4; i++) worst = Math.max(worst, Math.abs(v[i] - hv[i]) / Math.abs(hv[i]));
-            float[] hostLap = minus(Losses.total(alpha, b, null, lapOnly).grad().data(), Losses.total(alpha, b, null, none).grad().data());
-            float[] emuLap = minus(emulate(alpha, b, null, lapOnly, v), emulate(alpha, b, null, none, v));
-            double gradErr = error(g, host.grad().data()), lapErr = error(emuLap, hostLap);
+            TrainingOps.LossValues<Tensor> host = Losses.total(c.alpha(), b, c.teacher(), spec);
+            float[] g = emulate(c.alpha(), b, c.teacher(), spec, v);
+            double worst = LossCheckCase.valueError(v, new double[] {host.l1(), host.composition(), host.laplacian(), host.distillation()});
+            float[] hostLap = LossCheckCase.minus(Losses.total(c.alpha(), b, null, lapOnly).grad().data(),
+                    Losses.total(c.alpha(), b, null, none).grad().data());
+            float[] emuLap = LossCheckCase.minus(emulate(c.alpha(), b, null, lapOnly, v), emulate(c.alpha(), b, null, none, v));
+            double gradErr = LossCheckCase.gradientError(g, host.grad().data()), lapErr = LossCheckCase.gradientError(emuLap, hostLap);
             boolean pass = worst <= 1e-9 && gradErr <= 1e-5 && lapErr <= 1e-5;
             ok &= pass;
             System.out.printf("%dx%dx%d: values within %.1e, gradient %.1e, Laplacian gradient alone %.1e  %s%n", n, side, side, worst, gradErr,
@@ -84,20 +77,5 @@ public class LossKernelsEmulation {
         float[] g = new float[total];
         for (int i = 0; i < total; i++) g[i] = o.getFloat();
         return g;
-    }
-
-    static double error(float[] got, float[] want) {
-        double e = 0, scale = 1e-30;
-        for (int i = 0; i < want.length; i++) {
-            e = Math.max(e, Math.abs(got[i] - want[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        return e / scale;
-    }
-
-    static float[] minus(float[] a, float[] b) {
-        float[] d = new float[a.length];
-        for (int i = 0; i < a.length; i++) d[i] = a[i] - b[i];
-        return d;
     }
 }

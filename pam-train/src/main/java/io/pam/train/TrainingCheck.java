@@ -364,34 +364,25 @@ public final class TrainingCheck {
     }
 
     private static <T extends Nchw, P> LossComparison compareLossesOn(TrainingOps<T, P> ops, int n, int side) {
-        Batch b = new SyntheticBatches(5, n, side).next();
-        Random r = new Random(3);
-        Tensor alpha = Tensor.zeros(n, 1, side, side), teacher = Tensor.zeros(n, 1, side, side);
-        for (int i = 0; i < alpha.data().length; i++) {
-            alpha.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.1 * r.nextGaussian())));
-            teacher.data()[i] = Math.min(1, Math.max(0, b.alpha().data()[i] + (float) (0.05 * r.nextGaussian())));
-        }
+        LossCheckCase c = LossCheckCase.of(n, side);
+        Batch b = c.batch();
         TrainingOps.LossSpec spec = Trainer.LOSSES;
-        Losses.total(alpha, b, teacher, spec); // warm-up (the first call of a size also makes the pyramid's workspaces)
+        Losses.total(c.alpha(), b, c.teacher(), spec); // warm-up (the first call of a size also makes the pyramid's workspaces)
         long h0 = System.nanoTime();
-        TrainingOps.LossValues<Tensor> host = Losses.total(alpha, b, teacher, spec);
+        TrainingOps.LossValues<Tensor> host = Losses.total(c.alpha(), b, c.teacher(), spec);
         double hostMs = (System.nanoTime() - h0) / 1e6;
         try (TrainingOps.Scope scope = ops.scope()) {
-            T a = ops.upload(alpha), in = ops.upload(b.input()), tg = ops.upload(Losses.targets(b)), te = ops.upload(teacher);
+            T a = ops.upload(c.alpha()), in = ops.upload(b.input()), tg = ops.upload(Losses.targets(b)), te = ops.upload(c.teacher());
             ops.mattingLosses(a, in, tg, te, spec); // warm-up
             ops.synchronize();
             long d0 = System.nanoTime();
             TrainingOps.LossValues<T> dev = ops.mattingLosses(a, in, tg, te, spec);
             ops.synchronize();
             double deviceMs = (System.nanoTime() - d0) / 1e6;
-            double[] hv = {host.l1(), host.composition(), host.laplacian(), host.distillation()};
-            double[] dv = {dev.l1(), dev.composition(), dev.laplacian(), dev.distillation()};
-            double worst = 0;
-            for (int i = 0; i < hv.length; i++) worst = Math.max(worst, Math.abs(hv[i] - dv[i]) / Math.max(Math.abs(hv[i]), 1e-30));
-            float[] hg = host.grad().data(), dg = ops.download(dev.grad()).data();
-            double scale = 0;
-            for (float v : hg) scale = Math.max(scale, Math.abs(v));
-            return new LossComparison(n + "x" + side + "x" + side, worst, maxAbs(dg, hg) / Math.max(scale, 1e-30), deviceMs, hostMs);
+            double worst = LossCheckCase.valueError(new double[] {dev.l1(), dev.composition(), dev.laplacian(), dev.distillation()},
+                    new double[] {host.l1(), host.composition(), host.laplacian(), host.distillation()});
+            double gradErr = LossCheckCase.gradientError(ops.download(dev.grad()).data(), host.grad().data());
+            return new LossComparison(n + "x" + side + "x" + side, worst, gradErr, deviceMs, hostMs);
         }
     }
 
