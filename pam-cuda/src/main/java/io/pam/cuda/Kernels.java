@@ -1,16 +1,10 @@
 package io.pam.cuda;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 
 /**
  * The CUDA C kernels for the ops cuDNN has no call for (bilinear resize with half-pixel centres,
@@ -187,23 +181,15 @@ final class Kernels implements AutoCloseable {
         return k >= 3 && k <= 15 && k % 2 == 1;
     }
 
-    private static final Map<Integer, byte[]> IMAGES = new ConcurrentHashMap<>();
-
-    private final long module;
-    private final Map<String, Long> functions = new HashMap<>();
+    private final KernelModule module;
 
     /** Compiles (once per process and architecture) and loads the kernels into the current context. */
     Kernels(int arch) {
-        byte[] image = IMAGES.computeIfAbsent(arch, a -> Nvrtc.compile(SOURCE, "pam_kernels.cu", a));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment img = a.allocate(image.length + 1L, 16);
-            MemorySegment.copy(image, 0, img, JAVA_BYTE, 0, image.length);
-            module = CuDriver.loadModule(img);
-        }
+        module = new KernelModule(SOURCE, "pam_kernels.cu", arch, List.of());
     }
 
     long function(String name) {
-        return functions.computeIfAbsent(name, n -> CuDriver.function(module, n));
+        return module.function(name);
     }
 
     /**
@@ -216,22 +202,13 @@ final class Kernels implements AutoCloseable {
         }
     }
 
-    /**
-     * Prepares a launch. Arguments: {@code Long} for pointers and {@code i64}, {@code Integer}
-     * for {@code int}, {@code Float} for {@code float}; each gets an 8-byte slot.
-     */
+    /** Prepares a launch; arguments as {@link KernelModule#putArg}, each in an 8-byte slot. */
     Launch prepare(Arena arena, String name, int gx, int gy, int gz, int bx, int by, int bz, Object... args) {
         MemorySegment values = arena.allocate(8L * Math.max(args.length, 1), 8);
         MemorySegment params = arena.allocate(ADDRESS, Math.max(args.length, 1));
         for (int i = 0; i < args.length; i++) {
-            long off = 8L * i;
-            switch (args[i]) {
-                case Long l -> values.set(JAVA_LONG, off, l);
-                case Integer n -> values.set(JAVA_INT, off, n);
-                case Float f -> values.set(JAVA_FLOAT, off, f);
-                default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
-            }
-            params.setAtIndex(ADDRESS, i, values.asSlice(off, 8));
+            KernelModule.putArg(values, 8L * i, args[i]);
+            params.setAtIndex(ADDRESS, i, values.asSlice(8L * i, 8));
         }
         return new Launch(name, function(name), gx, gy, gz, bx, by, bz, params);
     }
@@ -244,6 +221,6 @@ final class Kernels implements AutoCloseable {
 
     @Override
     public void close() {
-        CuDriver.unloadModule(module);
+        module.close();
     }
 }

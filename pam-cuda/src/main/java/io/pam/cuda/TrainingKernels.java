@@ -1,18 +1,10 @@
 package io.pam.cuda;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The CUDA C kernels of {@link CudaTrainingOps} (everything but the convolutions, which cuDNN
@@ -442,10 +434,7 @@ final class TrainingKernels implements AutoCloseable {
             }
             """;
 
-    private static final Map<Integer, byte[]> IMAGES = new ConcurrentHashMap<>();
-
-    private final long module;
-    private final Map<String, Long> functions = new HashMap<>();
+    private final KernelModule module;
     /** One reusable argument block: cuLaunchKernel copies the values before it returns. */
     private final Arena arena = Arena.ofShared();
     private static final int MAX_ARGS = 24;
@@ -462,11 +451,8 @@ final class TrainingKernels implements AutoCloseable {
      */
     TrainingKernels(int arch, boolean syncEach) {
         this.syncEach = syncEach;
-        byte[] image = IMAGES.computeIfAbsent(arch, a -> Nvrtc.compile(SOURCE + DeviceLosses.SOURCE, "pam_training_kernels.cu", a, List.of("--fmad=false")));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment img = a.allocate(image.length + 1L, 16);
-            MemorySegment.copy(image, 0, img, JAVA_BYTE, 0, image.length);
-            module = CuDriver.loadModule(img);
+        try {
+            module = new KernelModule(SOURCE + DeviceLosses.SOURCE, "pam_training_kernels.cu", arch, List.of("--fmad=false"));
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -474,28 +460,12 @@ final class TrainingKernels implements AutoCloseable {
         for (int i = 0; i < MAX_ARGS; i++) params.setAtIndex(ADDRESS, i, values.asSlice(8L * i, 8));
     }
 
-    private long function(String name) {
-        return functions.computeIfAbsent(name, n -> CuDriver.function(module, n));
-    }
-
-    /**
-     * Launches {@code name} with {@code blocks} blocks of 256 threads. Arguments: {@code Long}
-     * for pointers and {@code i64}, {@code Integer} for {@code int}, {@code Float}, {@code Double}.
-     */
+    /** Launches {@code name} with {@code blocks} blocks of 256 threads; arguments as {@link KernelModule#putArg}. */
     void launch(String name, long blocks, Object... args) {
         if (args.length > MAX_ARGS) throw new IllegalArgumentException(name + ": too many kernel arguments");
         if (blocks < 1 || blocks > Integer.MAX_VALUE) throw new IllegalArgumentException(name + ": bad grid of " + blocks + " blocks");
-        for (int i = 0; i < args.length; i++) {
-            long off = 8L * i;
-            switch (args[i]) {
-                case Long l -> values.set(JAVA_LONG, off, l);
-                case Integer n -> values.set(JAVA_INT, off, n);
-                case Float f -> values.set(JAVA_FLOAT, off, f);
-                case Double d -> values.set(JAVA_DOUBLE, off, d);
-                default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
-            }
-        }
-        CuDriver.launch(function(name), (int) blocks, 1, 1, THREADS, 1, 1, 0, params.address(), name);
+        for (int i = 0; i < args.length; i++) KernelModule.putArg(values, 8L * i, args[i]);
+        CuDriver.launch(module.function(name), (int) blocks, 1, 1, THREADS, 1, 1, 0, params.address(), name);
         if (syncEach) checkpoint(name);
     }
 
@@ -517,7 +487,7 @@ final class TrainingKernels implements AutoCloseable {
     @Override
     public void close() {
         try {
-            CuDriver.unloadModule(module);
+            module.close();
         } finally {
             arena.close();
         }

@@ -114,42 +114,21 @@ public final class TrainingCheck {
              RefTrainingOps ref = new RefTrainingOps()) {
             System.out.println("== training check: backend '" + ops.name() + "' against 'reference'");
             // 1. whole-network gradients
-            NetworkSpec tiny = NetworkSpec.of(NetworkConfig.tiny());
-            List<Route> tinyRoutes = !parts.contains("parity") ? List.<Route>of() : smoke ? List.of(Route.parse("1011"))
+            boolean parity = parts.contains("parity");
+            List<Route> tinyRoutes = !parity ? List.<Route>of() : smoke ? List.of(Route.parse("1011"))
                     : quick ? List.of(Route.parse("1111"), Route.parse("0000"), Route.parse("1011"))
                     : List.of(Route.all(NetworkSpec.GROUPS));
-            double worstTiny = 0;
-            for (Route r : tinyRoutes) {
-                Compared c = compareGradients(ops, ref, tiny, r, 4, 128, 128);
-                System.out.println(c.line("tiny  " + r + " 4x128x128"));
-                worstTiny = Math.max(worstTiny, c.worstGrad());
-                ok &= c.passes();
-            }
-            if (!tinyRoutes.isEmpty())
-                summary.add(String.format(Locale.ROOT, "gradient parity, tiny network, %d routes at 4x128x128: worst tensor rel. error %.2e",
-                        tinyRoutes.size(), worstTiny));
-            NetworkSpec paper = NetworkSpec.of(NetworkConfig.paper());
-            double worstPaper = 0;
-            List<Route> paperRoutes = smoke || !parts.contains("parity") ? List.<Route>of() : quick ? List.of(Route.parse("1111"))
+            ok &= gradientParity(ops, ref, "tiny", NetworkConfig.tiny(), tinyRoutes, 128, summary);
+            List<Route> paperRoutes = smoke || !parity ? List.<Route>of() : quick ? List.of(Route.parse("1111"))
                     : List.of(Route.parse("1111"), Route.parse("0110"), Route.parse("0000"));
-            for (Route r : paperRoutes) {
-                Compared c = compareGradients(ops, ref, paper, r, 4, 64, 64);
-                System.out.println(c.line("paper " + r + " 4x64x64"));
-                worstPaper = Math.max(worstPaper, c.worstGrad());
-                ok &= c.passes();
-            }
-            if (!paperRoutes.isEmpty())
-                summary.add(String.format(Locale.ROOT, "gradient parity, paper network, %d routes at 4x64x64: worst tensor rel. error %.2e",
-                        paperRoutes.size(), worstPaper));
-            if (parts.contains("parity") && ops.computesLosses()) {
-                boolean lossesOk = true;
+            ok &= gradientParity(ops, ref, "paper", NetworkConfig.paper(), paperRoutes, 64, summary);
+            if (parity && ops.computesLosses()) {
                 for (int[] size : smoke ? new int[][] {{2, 64}} : new int[][] {{4, 128}, {2, 96}, {8, 512}}) {
                     LossComparison c = compareLosses(ops, size[0], size[1]);
                     System.out.println("  " + c.line());
                     summary.add(c.line());
-                    lossesOk &= c.passes();
+                    ok &= c.passes();
                 }
-                ok &= lossesOk;
             }
 
             // 2. optimiser steps through the Trainer
@@ -172,6 +151,28 @@ public final class TrainingCheck {
     }
 
     // ---- gradient parity --------------------------------------------------------------------
+
+    /**
+     * Whole-network gradient parity of one network on the given routes at 4 x side x side: a line
+     * per route, a summary line when any ran; whether all passed.
+     */
+    private static boolean gradientParity(TrainingOps<?, ?> ops, TrainingOps<?, ?> ref, String name, NetworkConfig config, List<Route> routes,
+                                          int side, List<String> summary) {
+        if (routes.isEmpty()) return true;
+        NetworkSpec spec = NetworkSpec.of(config);
+        String size = "4x" + side + "x" + side;
+        boolean ok = true;
+        double worst = 0;
+        for (Route r : routes) {
+            Compared c = compareGradients(ops, ref, spec, r, 4, side, side);
+            System.out.println(c.line(String.format(Locale.ROOT, "%-5s %s %s", name, r, size)));
+            worst = Math.max(worst, c.worstGrad());
+            ok &= c.passes();
+        }
+        summary.add(String.format(Locale.ROOT, "gradient parity, %s network, %d routes at %s: worst tensor rel. error %.2e", name, routes.size(),
+                size, worst));
+        return ok;
+    }
 
     /** What one TRAIN forward + backward produced, on the host. */
     record Result(Tensor alpha, Tensor[] logits, Map<String, float[]> grads, Map<String, float[]> running) {}
